@@ -1,0 +1,80 @@
+"""Small shared helpers: device choice, private seeding, scaling, pooling on arrays."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+logger = logging.getLogger("skmts")
+
+__all__ = ["resolve_device", "seed_from", "torch_seed_scope", "NanStandardScaler"]
+
+
+def resolve_device(device) -> str:
+    """Turn ``device`` ("auto", "cpu", "cuda", "cuda:N" or a torch.device) into a string.
+
+    "auto" picks CUDA when it is available, else the CPU. Asking for CUDA on a machine
+    without it is a clear ``ValueError`` rather than a torch error deep inside fit.
+    """
+    if isinstance(device, torch.device):
+        device = str(device)
+    if device in (None, "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}.")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this machine; "
+            "use device='auto' or 'cpu'."
+        )
+    return device
+
+
+def seed_from(random_state) -> int:
+    """A 31-bit integer seed drawn from ``random_state`` (None, int or RandomState)."""
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+@contextlib.contextmanager
+def torch_seed_scope(seed: int, device: str = "cpu"):
+    """Seed torch for the duration of the block and restore the global RNG state after.
+
+    Weight initialisation, dropout and DataLoader shuffling use torch's global generator;
+    forking it keeps ``random_state`` repeatable without touching the caller's RNG state.
+    """
+    devices = [torch.device(device).index or 0] if str(device).startswith("cuda") else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+class NanStandardScaler:
+    """Per-channel standardisation learned from observed values only (NaN ignored).
+
+    A channel with no observed value or zero spread keeps scale 1 so nothing divides
+    by zero. ``transform`` returns a new float32 array and keeps NaN where it was.
+    """
+
+    def fit(self, values: np.ndarray, observed: np.ndarray) -> "NanStandardScaler":
+        c = values.shape[-1]
+        flat = values.reshape(-1, c)
+        obs = observed.reshape(-1, c)
+        count = obs.sum(axis=0)
+        filled = np.where(obs, flat, 0.0).astype(np.float64)
+        mean = filled.sum(axis=0) / np.maximum(count, 1)
+        var = (np.where(obs, flat - mean, 0.0) ** 2).sum(axis=0) / np.maximum(count, 1)
+        std = np.sqrt(var)
+        std[(std < 1e-8) | (count == 0)] = 1.0
+        self.mean_ = mean.astype(np.float32)
+        self.scale_ = std.astype(np.float32)
+        return self
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        return ((values - self.mean_) / self.scale_).astype(np.float32, copy=False)
+
+    def inverse_transform(self, values: np.ndarray) -> np.ndarray:
+        return (values * self.scale_ + self.mean_).astype(np.float32, copy=False)

@@ -1,0 +1,184 @@
+"""The shared face of skmts's representation transformers.
+
+A representation transformer turns a panel into one feature vector per series. Besides
+sklearn's ``fit``/``transform`` every subclass implements the small protocol that the
+end-to-end estimators (``skmts.EndToEndClassifier``) build on:
+
+``_fit_panel(panel, *, train)``
+    Learn everything from a validated :class:`~skmts._validation.Panel`: scaling,
+    the network and, when ``train`` is True, its self-supervised training. With
+    ``train=False`` the network is built (randomly initialised) but not trained.
+``_encode(panel) -> ndarray (n_samples, n_features_out)``
+    Pure inference: float32 features, in batches, under ``torch.no_grad()``.
+``_feature_inputs(panel) -> dict[str, ndarray]``
+    The tensors (as arrays, first axis = samples) that :meth:`_feature_module`
+    consumes: scaled, missing values handled, ready for a skorch ``Dataset``.
+``_feature_module() -> torch.nn.Module``
+    A trainable copy of the fitted encoder plus pooling whose ``forward(**inputs)``
+    returns ``(batch, n_features_out)``; with the copy's weights unchanged its output
+    equals :meth:`transform`'s. Fine-tuning works on this copy, never on ``self``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import Panel, check_panel
+
+__all__ = ["BaseSeriesTransformer"]
+
+POOLINGS = ("mean", "max", "meanmax", "last")
+
+
+class BaseSeriesTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Base class: validation, pandas output and feature names for panel transformers.
+
+    Output wrapping is done here rather than by sklearn's automatic wrapper because a
+    MultiIndex (instance, time) input has one row per time step, while the output has
+    one row per instance.
+    """
+
+    # ---- sklearn API -------------------------------------------------------------
+    def fit(self, X, y=None):
+        """Learn the representation from ``X`` (self-supervised; ``y`` is ignored).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
+            The panel; NaN marks a missing value. A 2-D array is a panel of univariate
+            series; a list of 2-D arrays may hold series of different lengths.
+        y : None
+            Ignored; present for Pipeline compatibility.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._validate_params()
+        panel = check_panel(self, X, reset=True)
+        self._fit_panel(panel, train=True)
+        return self
+
+    def transform(self, X):
+        """Encode each series of ``X`` into one feature vector.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
+            The panel, with the same channels as in ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_out), dtype float32
+            The features (a DataFrame after ``set_output(transform="pandas")``).
+        """
+        check_is_fitted(self)
+        panel = check_panel(self, X, reset=False)
+        return self._wrap_output(self._encode(panel), X)
+
+    def fit_transform(self, X, y=None):
+        """Fit to ``X``, then transform it. Same result as ``fit(X).transform(X)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
+            The panel.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_out), dtype float32
+            The features.
+        """
+        self._validate_params()
+        panel = check_panel(self, X, reset=True)
+        self._fit_panel(panel, train=True)
+        return self._wrap_output(self._encode(panel), X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names: ``"<classname>0"``, ``"<classname>1"``, ...
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored; the features are learned, not derived from input columns.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output feature.
+        """
+        check_is_fitted(self, "_n_features_out")
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(self._n_features_out)], dtype=object)
+
+    def set_output(self, *, transform=None):
+        """Set the output container of ``transform`` and ``fit_transform``.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas"} or None, default=None
+            "pandas" returns a DataFrame indexed by instance; "default" a numpy array;
+            None leaves the setting unchanged.
+
+        Returns
+        -------
+        self : estimator instance
+            The estimator.
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas"):
+            raise ValueError(
+                f"set_output(transform={transform!r}) is not supported; use 'default' or 'pandas'."
+            )
+        if not hasattr(self, "_sklearn_output_config"):
+            self._sklearn_output_config = {}
+        self._sklearn_output_config["transform"] = transform
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.non_deterministic = False
+        return tags
+
+    # ---- helpers for subclasses -------------------------------------------------
+    def _wrap_output(self, features: np.ndarray, X):
+        if _get_output_config("transform", self)["dense"] != "pandas":
+            return features
+        import pandas as pd
+
+        index = None
+        if isinstance(X, pd.DataFrame):
+            if X.index.nlevels > 1:
+                level0 = X.index.get_level_values(0)
+                _, first = np.unique(level0, return_index=True)
+                index = level0[np.sort(first)]
+            else:
+                index = X.index
+        return pd.DataFrame(features, columns=self.get_feature_names_out(), index=index)
+
+    def _check_panel(self, X) -> Panel:
+        """Validate ``X`` after fit (for subclass methods such as ``impute``)."""
+        check_is_fitted(self)
+        return check_panel(self, X, reset=False)
+
+    # ---- the protocol (see the module docstring) --------------------------------
+    def _fit_panel(self, panel: Panel, *, train: bool) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _encode(self, panel: Panel) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def _feature_inputs(self, panel: Panel) -> dict:  # pragma: no cover
+        raise NotImplementedError
+
+    def _feature_module(self):  # pragma: no cover
+        raise NotImplementedError
