@@ -1,0 +1,488 @@
+"""FrozenImputerTransformer: a pretrained, frozen PyPOTS imputer as a feature extractor."""
+
+from __future__ import annotations
+
+import copy
+import io
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from .._compat import HasMethods, Interval, StrOptions
+from .._utils import NanStandardScaler, resolve_device, seed_from
+from .._validation import Panel
+from ..backbones._pypots import (
+    BACKBONES,
+    PyPOTSFeatureModule,
+    build_inputs,
+    build_pypots_model,
+    inject_missing,
+    latent_width,
+    pypots_logging,
+    rng_scope,
+    spec_for_model,
+    spec_key,
+)
+from ._base import POOLINGS, BaseSeriesTransformer
+
+__all__ = ["FrozenImputerTransformer"]
+
+
+class _SavedModel:
+    """A PyPOTS model serialised by ``torch.save`` (pickling stores bytes, loads anywhere)."""
+
+    def __init__(self, data: bytes, device: str):
+        self.data = data
+        self.device = device
+
+
+def _save_model(model, device: str) -> _SavedModel:
+    buf = io.BytesIO()
+    torch.save(model, buf)
+    return _SavedModel(buf.getvalue(), device)
+
+
+def _load_model(saved: _SavedModel, map_location=None):
+    """Load a saved model on ``saved.device`` when present, else on the CPU.
+
+    Returns the model and the device it now lives on: a model trained on a GPU loads on a
+    machine without one.
+    """
+    if map_location is None:
+        dev = str(saved.device)
+        map_location = dev if dev.startswith("cuda") and torch.cuda.is_available() else "cpu"
+    model = torch.load(io.BytesIO(saved.data), map_location=map_location, weights_only=False)
+    model.device = torch.device(map_location)
+    return model, str(map_location)
+
+
+class FrozenImputerTransformer(BaseSeriesTransformer):
+    """Embeddings from a frozen PyPOTS imputation model.
+
+    ``fit`` pretrains a PyPOTS imputer (SAITS, Transformer, TimesNet, BRITS, GRU-D or CSAI)
+    on ``X``, validating its imputation on a held-out part into which PyGrinder injects
+    extra missing values, then freezes it. ``transform`` reads the model's latent state
+    with torch hooks and returns one vector per series: attention and CNN models give a
+    per-step latent pooled over the observed steps; GRU-D gives its final hidden state;
+    the bidirectional BRITS and CSAI give forward and backward final states concatenated.
+    This is the modular approach of [1]_: pretrain, freeze, and fit a light head.
+
+    A pretrained PyPOTS model, or a fitted ``FrozenImputerTransformer``, can be passed as
+    ``backbone``: it is used as is (copied, never modified) and ``fit`` only checks shapes,
+    so a model pretrained on one data set serves another.
+
+    Parameters
+    ----------
+    backbone : str, PyPOTS imputation model or FrozenImputerTransformer, default="saits"
+        "saits", "transformer", "timesnet", "brits", "grud" or "csai" (case-insensitive)
+        to pretrain a new model; or a pretrained PyPOTS model of one of these classes; or
+        a fitted ``FrozenImputerTransformer`` (``sklearn.base.clone`` unfits estimator
+        parameters, so wrap it in ``sklearn.frozen.FrozenEstimator`` when the transformer
+        will be cloned, e.g. in a grid search).
+    backbone_params : dict, default=None
+        Constructor arguments of the PyPOTS model (e.g. ``{"d_model": 32}``), overriding
+        skmts's small defaults. Ignored when ``backbone`` is a model. ``d_k``/``d_v`` of
+        SAITS and Transformer default to ``d_model // n_heads``.
+    missing_rate : float, default=0.1
+        Fraction of values PyGrinder hides in the validation part (and in :meth:`score`).
+    missing_pattern : {"mcar", "seq", "block"}, default="mcar"
+        PyGrinder pattern: ``mcar`` (values), ``seq`` (runs of ``ceil(missing_rate * T)``
+        steps in one channel) or ``block`` (runs across half of the channels).
+    epochs : int, default=100
+        Maximum number of pretraining epochs.
+    patience : int or None, default=10
+        Early stopping: epochs without improvement of the validation imputation error
+        (the training loss when there is no validation part). None disables it.
+    batch_size : int, default=32
+        Batch size for pretraining and inference.
+    lr : float, default=1e-3
+        Adam learning rate.
+    validation_fraction : float, default=0.2
+        Fraction of the series held out to validate imputation; 0 trains on all of them.
+    pooling : {"mean", "max", "meanmax", "last"}, default="mean"
+        Pooling of per-step latents (SAITS, Transformer, TimesNet) over the observed steps.
+        RNN backbones always give their final hidden state.
+    device : str, default="auto"
+        "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the synthetic missingness; global RNG
+        state is left as found.
+    verbose : int, default=0
+        0 is silent; 1 shows PyPOTS's per-epoch log lines.
+
+    Attributes
+    ----------
+    model_ : PyPOTS imputation model
+        The frozen model (a copy when ``backbone`` was a model).
+    backbone_name_ : str
+        Table key of the backbone ("saits", ...).
+    n_steps_ : int
+        The model's fixed series length: shorter series are padded to it, longer ones are
+        refused.
+    device_ : str
+        Device of ``model_``.
+    scaler_ : NanStandardScaler or None
+        Per-channel scaling learned at fit (None for a PyPOTS model passed in, which sees
+        the data as given).
+    best_epoch_ : int or None
+        Epoch whose weights were kept (None for a model passed in).
+    n_features_in_ : int
+        Number of channels seen during fit.
+    n_channels_in_ : int
+        Number of channels seen during fit.
+    n_timesteps_in_ : int
+        Length of the longest series seen during fit.
+
+    See Also
+    --------
+    DMAETransformer : Self-supervised dual-masked autoencoder embeddings.
+
+    Notes
+    -----
+    PyPOTS has no latent API; skmts reads the input of a projection layer (SAITS:
+    ``encoder.reduce_dim_beta``; Transformer: ``output_projection``; TimesNet:
+    ``projection``) or the recurrent cells' outputs (GRU-D, BRITS, CSAI) with hooks that
+    are removed after each call. Inference calls the model's core directly, so CSAI's
+    predict-time random removal of values does not apply and outputs are deterministic.
+    TimesNet chooses its periods from the spectrum of a whole batch, so it is run one
+    series at a time at inference. The first import of PyPOTS takes several seconds.
+
+    References
+    ----------
+    .. [1] Modular Deep Learning for Multivariate Time-Series: Decoupling Imputation and
+       Downstream Tasks, arXiv:2411.03941.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmts.representation._frozen import FrozenImputerTransformer
+    >>> X = np.random.default_rng(0).normal(size=(8, 16, 3))
+    >>> X[0, 2, 1] = np.nan
+    >>> emb = FrozenImputerTransformer(backbone_params={"d_model": 8, "n_heads": 2, "d_ffn": 16},
+    ...                                epochs=1, random_state=0)
+    >>> emb.fit_transform(X).shape
+    (8, 8)
+    >>> emb.impute(X).shape
+    (8, 16, 3)
+    """
+
+    _parameter_constraints: dict = {
+        "backbone": [str, HasMethods(["fit"])],
+        "backbone_params": [dict, None],
+        "missing_rate": [Interval(Real, 0, 1, closed="neither")],
+        "missing_pattern": [StrOptions({"mcar", "seq", "block"})],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "pooling": [StrOptions(set(POOLINGS))],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        backbone="saits",
+        backbone_params=None,
+        *,
+        missing_rate=0.1,
+        missing_pattern="mcar",
+        epochs=100,
+        patience=10,
+        batch_size=32,
+        lr=1e-3,
+        validation_fraction=0.2,
+        pooling="mean",
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.backbone = backbone
+        self.backbone_params = backbone_params
+        self.missing_rate = missing_rate
+        self.missing_pattern = missing_pattern
+        self.epochs = epochs
+        self.patience = patience
+        self.batch_size = batch_size
+        self.lr = lr
+        self.validation_fraction = validation_fraction
+        self.pooling = pooling
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ---- fit --------------------------------------------------------------------------
+    def _fit_panel(self, panel: Panel, *, train: bool) -> None:
+        device = resolve_device(self.device)
+        backbone = self.backbone
+        if type(backbone).__name__ == "FrozenEstimator" and hasattr(backbone, "estimator"):
+            backbone = backbone.estimator  # sklearn.frozen.FrozenEstimator survives clone
+        best_epoch = None
+        if isinstance(backbone, str):
+            key = spec_key(backbone)
+            if panel.n_timesteps < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs series of at least 2 timesteps; X has "
+                    f"n_timesteps={panel.n_timesteps} (a 2-D X is read as "
+                    "(n_samples, n_timesteps): 1 feature(s) = 1 timestep)."
+                )
+            scaler = NanStandardScaler().fit(panel.values, panel.observed)
+            values = scaler.transform(panel.values)
+            model = self._pretrain(key, values, device, train)
+            best_epoch = getattr(model, "best_epoch", None) if train else None
+            empirical_mean = None
+        elif isinstance(backbone, FrozenImputerTransformer):
+            if not hasattr(backbone, "model_"):
+                raise ValueError(
+                    "backbone is an unfitted FrozenImputerTransformer; fit it first (note "
+                    "that sklearn.base.clone unfits estimator parameters: wrap a fitted one "
+                    "in sklearn.frozen.FrozenEstimator, or pass its model_)."
+                )
+            key = backbone.backbone_name_
+            model = copy.deepcopy(backbone.model_)
+            scaler = copy.deepcopy(backbone.scaler_)
+            empirical_mean = backbone.empirical_mean_
+        else:
+            key = spec_for_model(backbone)
+            model = copy.deepcopy(backbone)
+            scaler = None
+            empirical_mean = None
+            if key == "csai" and not hasattr(model, "intervals"):
+                raise ValueError(
+                    "backbone is a CSAI model that was never fitted: CSAI learns its "
+                    "observation intervals in fit(), and load() does not restore them."
+                )
+        if not isinstance(backbone, str):
+            self._check_pretrained(model, panel)
+            model.model.to(device)
+            model.device = torch.device(device)
+
+        # freeze: features come from the pretrained weights only
+        model.model.eval()
+        for p in model.model.parameters():
+            p.requires_grad_(False)
+
+        if key == "grud" and empirical_mean is None:
+            # GRU-D falls back to the per-channel mean of the fit data (PyPOTS computes it
+            # per predict call, which would make features depend on the batch)
+            vals = panel.values if scaler is None else scaler.transform(panel.values)
+            obs = panel.observed
+            count = obs.sum(axis=(0, 1))
+            total = np.where(obs, vals, 0.0).sum(axis=(0, 1))
+            empirical_mean = np.where(count > 0, total / np.maximum(count, 1), 0.0).astype(
+                np.float32
+            )
+
+        self.model_ = model
+        self.backbone_name_ = key
+        self.scaler_ = scaler
+        self.empirical_mean_ = empirical_mean
+        self.n_steps_ = int(model.n_steps)
+        self.device_ = device
+        self.best_epoch_ = best_epoch
+        width = latent_width(key, model.model)
+        spec = BACKBONES[key]
+        if spec.latent == "per_step":
+            self._n_features_out = 2 * width if self.pooling == "meanmax" else width
+        else:
+            self._n_features_out = width * len(spec.hooks)
+
+    def _pretrain(self, key: str, values: np.ndarray, device: str, train: bool):
+        seed = seed_from(self.random_state)
+        n = values.shape[0]
+        with pypots_logging(self.verbose) as errors, rng_scope(seed, device):
+            model = build_pypots_model(
+                key,
+                n_steps=values.shape[1],
+                n_features=values.shape[2],
+                backbone_params=self.backbone_params,
+                epochs=self.epochs,
+                patience=self.patience,
+                batch_size=self.batch_size,
+                lr=self.lr,
+                device=device,
+                verbose=self.verbose,
+            )
+            if not train:
+                return model
+            n_val = 0
+            if self.validation_fraction > 0 and n >= 2:
+                n_val = min(max(int(round(self.validation_fraction * n)), 1), n - 1)
+            if n_val:
+                perm = np.random.RandomState(seed).permutation(n)
+                X_ori = values[perm[:n_val]]
+                X_val = inject_missing(X_ori, self.missing_pattern, self.missing_rate, seed)
+                train_set = {"X": values[perm[n_val:]]}
+                val_set = {"X": X_val, "X_ori": X_ori}
+            else:
+                train_set, val_set = {"X": values}, None
+            try:
+                model.fit(train_set, val_set)
+            except (RuntimeError, ValueError) as err:
+                detail = "; ".join(errors) or str(err)
+                raise RuntimeError(
+                    f"pretraining PyPOTS {BACKBONES[key].name} failed: {detail}"
+                ) from err
+        return model
+
+    def _check_pretrained(self, model, panel: Panel) -> None:
+        if int(model.n_features) != panel.n_channels:
+            raise ValueError(
+                f"X has {panel.n_channels} channels, but the pretrained backbone expects "
+                f"{model.n_features} channels."
+            )
+        if panel.n_timesteps > int(model.n_steps):
+            raise ValueError(
+                f"X has series of {panel.n_timesteps} timesteps, but the pretrained backbone "
+                f"was built for series of at most n_steps={model.n_steps} timesteps."
+            )
+
+    # ---- inference --------------------------------------------------------------------
+    def _scaled_padded(self, panel: Panel) -> np.ndarray:
+        """Scale and right-pad with NaN to the model's fixed length ``n_steps_``."""
+        if panel.n_timesteps > self.n_steps_:
+            raise ValueError(
+                f"X has series of length {int(panel.lengths.max())}, but "
+                f"{type(self).__name__} was fitted on series of length n_steps_="
+                f"{self.n_steps_}; PyPOTS models have a fixed length, so series may be "
+                "shorter (they are padded) but not longer."
+            )
+        values = panel.values if self.scaler_ is None else self.scaler_.transform(panel.values)
+        pad = self.n_steps_ - panel.n_timesteps
+        if pad:
+            values = np.pad(values, ((0, 0), (0, pad), (0, 0)), constant_values=np.nan)
+        return values.astype(np.float32, copy=False)
+
+    def _module(self, core) -> PyPOTSFeatureModule:
+        return PyPOTSFeatureModule(
+            core,
+            self.backbone_name_,
+            self.pooling,
+            empirical_mean=self.empirical_mean_,
+            intervals=getattr(self.model_, "intervals", None),
+        ).to(self.device_)
+
+    def _run(self, method: str, inputs: dict) -> np.ndarray:
+        """Run ``module.<method>`` over ``inputs`` in batches, eval mode, no gradient."""
+        module = self._module(self.model_.model)
+        module.eval()
+        n = len(inputs["lengths"])
+        bs = self.batch_size if BACKBONES[self.backbone_name_].batch_independent else 1
+        out = []
+        with torch.no_grad():
+            for start in range(0, n, bs):
+                batch = {
+                    k: torch.as_tensor(v[start : start + bs]).to(self.device_)
+                    for k, v in inputs.items()
+                }
+                out.append(getattr(module, method)(**batch).detach().cpu().numpy())
+        return np.concatenate(out).astype(np.float32, copy=False)
+
+    def _encode(self, panel: Panel) -> np.ndarray:
+        return self._run("forward", self._feature_inputs(panel))
+
+    def _feature_inputs(self, panel: Panel) -> dict:
+        values = self._scaled_padded(panel)
+        return build_inputs(self.backbone_name_, values, panel.lengths, within_length=True)
+
+    def _feature_module(self):
+        """A trainable copy of the fitted core plus latent capture and pooling.
+
+        ``forward(**self._feature_inputs(panel))`` returns ``(batch, n_features_out)``; with
+        the copy's weights unchanged (and in eval mode) it equals :meth:`transform`.
+        """
+        check_is_fitted(self)
+        core = copy.deepcopy(self.model_.model)
+        for p in core.parameters():
+            p.requires_grad_(True)
+        return self._module(core).eval()
+
+    def _impute_panel(self, panel: Panel) -> np.ndarray:
+        """Imputed values (n, T, C) in data units: observed kept, padding NaN."""
+        values = self._scaled_padded(panel)
+        inputs = build_inputs(self.backbone_name_, values, panel.lengths, within_length=False)
+        imputed = self._run("impute", inputs)[:, : panel.n_timesteps]
+        if self.scaler_ is not None:
+            imputed = self.scaler_.inverse_transform(imputed)
+        out = np.where(panel.observed, panel.values, imputed)
+        out[~panel.valid] = np.nan
+        return out.astype(np.float32, copy=False)
+
+    def impute(self, X):
+        """Fill the missing values of ``X`` with the frozen model's imputation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
+            The panel; NaN marks a missing value.
+
+        Returns
+        -------
+        X_imputed : ndarray, dtype float32
+            Observed values unchanged, missing ones imputed. A 2-D array (or a list of
+            equal-length 1-D series) comes back as (n_samples, n_timesteps); anything else
+            as (n_samples, n_timesteps, n_channels), where a ragged panel is padded to its
+            longest series with NaN after the end of each shorter series.
+        """
+        panel = self._check_panel(X)
+        out = self._impute_panel(panel)
+        if _is_univariate_2d(X):
+            return out[..., 0]
+        return out
+
+    def score(self, X, y=None):
+        """Minus the imputation MAE on observed values hidden on purpose.
+
+        PyGrinder hides a fraction ``missing_rate`` of the observed values with
+        ``missing_pattern`` (the same values for a fixed ``random_state``); the model
+        imputes them; the score is ``-mean(|imputed - true|)`` over the hidden values, in
+        the data's units. Higher is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
+            The panel.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Minus the mean absolute imputation error.
+        """
+        panel = self._check_panel(X)
+        seed = seed_from(self.random_state)
+        masked = inject_missing(panel.values, self.missing_pattern, self.missing_rate, seed)
+        hidden = panel.observed & np.isnan(masked)
+        masked_panel = Panel(masked, ~np.isnan(masked), panel.lengths)
+        imputed = self._impute_panel(masked_panel)
+        return -float(np.mean(np.abs(imputed[hidden] - panel.values[hidden])))
+
+    # ---- persistence ------------------------------------------------------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "model_" in state:
+            # torch.save keeps tensors with their device; __setstate__ maps them to the
+            # CPU when the training device is absent, so a GPU-trained model loads anywhere
+            state = dict(state)
+            state["model_"] = _save_model(state["model_"], state.get("device_", "cpu"))
+        return state
+
+    def __setstate__(self, state):
+        saved = state.get("model_")
+        if isinstance(saved, _SavedModel):
+            state = dict(state)
+            state["model_"], state["device_"] = _load_model(saved)
+        super().__setstate__(state)
+
+
+def _is_univariate_2d(X) -> bool:
+    if hasattr(X, "index") and getattr(X.index, "nlevels", 1) > 1:
+        return False
+    if isinstance(X, (list, tuple)):
+        return len(X) > 0 and all(np.ndim(s) == 1 for s in X) and len({len(s) for s in X}) == 1
+    return np.ndim(X) == 2
