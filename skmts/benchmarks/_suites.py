@@ -1,0 +1,638 @@
+"""The benchmark suites: which jobs each one plans, and what each job measures.
+
+Job functions (``*_job``) run inside a fresh spawned process (see ``_harness``); they
+import what they need lazily so that a MiniRocket job does not pay for torch or PyPOTS in
+its peak memory, and they return plain dicts of metrics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import hashlib
+import inspect
+import json
+import logging
+import os
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._harness import Job
+
+logger = logging.getLogger("skmts.benchmarks")
+
+SUITES = ("classification", "ablation", "missing", "e2e")
+CLASSIFICATION_DATASETS = (
+    "BasicMotions", "JapaneseVowels", "ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf",
+)
+ABLATION_DATASETS = ("JapaneseVowels", "BasicMotions")
+MISSING_DATASETS = ("BasicMotions", "JapaneseVowels")
+E2E_DATASETS = ("JapaneseVowels", "BasicMotions")
+QUICK_DATASETS = {
+    # one univariate and the ragged one: the two input paths beside the 3-D one
+    "classification": ("ItalyPowerDemand", "JapaneseVowels"),
+    "ablation": ("BasicMotions", "JapaneseVowels"),
+    "missing": ("BasicMotions", "JapaneseVowels"),
+    "e2e": ("BasicMotions", "JapaneseVowels"),
+}
+DEFAULT_SEEDS = {"classification": 3, "ablation": 3, "missing": 3, "e2e": 5}
+FROZEN_BACKBONES = ("saits", "transformer", "timesnet", "brits", "grud", "csai")
+QUICK_FROZEN_BACKBONES = ("saits", "brits")
+MISSING_SETTINGS = ("complete", "mcar-0.1", "mcar-0.3", "block-0.1", "block-0.3")
+QUICK_MISSING_SETTINGS = ("mcar-0.3", "block-0.3")
+E2E_MISSING = ("complete", "mcar-0.3")
+E2E_FRACTIONS = (0.1, 0.25, 1.0)
+QUICK_E2E_FRACTIONS = (0.25,)
+E2E_BACKBONES = ("dmae",)
+E2E_KINDS = ("modular", "e2e", "scratch")
+HEADS = ("linear", "mlp")
+
+# Budgets for --quick: a smoke test of every code path, not a measurement.
+QUICK_BUDGET = {
+    "dmae": {"max_epochs": 2},
+    "frozen": {"epochs": 2},
+    "head": {"max_epochs": 5},
+    "e2e": {"max_epochs": 2},
+}
+
+# (label, DMAETransformer parameters) of the ablation; variants equal to the defaults are
+# folded into "default" when the plan is made.
+ABLATION_VARIANTS = (
+    ("default", {}),
+    ("alignment_weight=0", {"alignment_weight": 0.0}),
+    ("norm=layer", {"norm": "layer"}),
+    ("teacher=ema", {"teacher": "ema"}),
+    ("teacher=shared", {"teacher": "shared"}),
+    ("mask_ratio=0.15", {"mask_ratio": 0.15}),
+    ("mask_ratio=0.3", {"mask_ratio": 0.3}),
+)
+
+_TARGET = "skmts.benchmarks._suites:"
+
+
+@dataclasses.dataclass
+class Options:
+    """What the command line asked for."""
+
+    datasets: tuple | None = None
+    seeds: int | None = None
+    quick: bool = False
+    methods: tuple | None = None
+    backbones: tuple | None = None
+    device: str | None = None
+    workdir: str = "benchmark-results"
+
+    def n_seeds(self, suite: str) -> int:
+        if self.seeds is not None:
+            return self.seeds
+        return 1 if self.quick else DEFAULT_SEEDS[suite]
+
+    def datasets_for(self, suite: str, default: tuple) -> tuple:
+        if self.datasets:
+            return tuple(self.datasets)
+        return QUICK_DATASETS[suite] if self.quick else default
+
+    def budget(self, kind: str) -> dict:
+        budget = dict(QUICK_BUDGET[kind]) if self.quick else {}
+        if self.device is not None:
+            budget["device"] = self.device
+        return budget
+
+    def keep(self, method: str) -> bool:
+        return not self.methods or any(fnmatch.fnmatch(method, pat) for pat in self.methods)
+
+
+# ---- planning -------------------------------------------------------------------------
+def plan(suite: str, opts: Options) -> list[Job]:
+    """The jobs of ``suite`` in run order (dataset, then seed, then method)."""
+    planner = {
+        "classification": _plan_classification,
+        "ablation": _plan_ablation,
+        "missing": _plan_missing,
+        "e2e": _plan_e2e,
+    }[suite]
+    jobs = [job for job in planner(opts) if opts.keep(job.method)]
+    return [dataclasses.replace(job, workdir=str(opts.workdir)) for job in jobs]
+
+
+def _plan_classification(opts: Options) -> list[Job]:
+    jobs = []
+    for dataset in opts.datasets_for("classification", CLASSIFICATION_DATASETS):
+        for seed in range(opts.n_seeds("classification")):
+            jobs.append(Job("classification", dataset, "dmae", "default", seed,
+                            _TARGET + "classification_job",
+                            {"dmae_params": {}, "budget": opts.budget("dmae")}))
+            jobs.append(Job("classification", dataset, "minirocket", "default", seed,
+                            _TARGET + "classification_job", {}))
+    return jobs
+
+
+def ablation_variants() -> list[tuple[str, dict]]:
+    """Ablation variants, without those that repeat DMAETransformer's defaults."""
+    try:
+        defaults = _dmae_defaults()
+    except ImportError:  # DMAETransformer not importable: run every variant
+        return list(ABLATION_VARIANTS)
+    variants = []
+    for label, params in ABLATION_VARIANTS:
+        if label != "default" and all(defaults.get(k) == v for k, v in params.items()):
+            continue  # identical to "default": same seed, same result
+        variants.append((label, params))
+    return variants
+
+
+def _dmae_defaults() -> dict:
+    cls = _dmae_class()
+    return {
+        name: p.default
+        for name, p in inspect.signature(cls).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
+def _plan_ablation(opts: Options) -> list[Job]:
+    jobs = []
+    variants = ablation_variants()
+    for dataset in opts.datasets_for("ablation", ABLATION_DATASETS):
+        for seed in range(opts.n_seeds("ablation")):
+            for label, params in variants:
+                jobs.append(Job("ablation", dataset, label, "default", seed,
+                                _TARGET + "classification_job",
+                                {"dmae_params": params, "budget": opts.budget("dmae")}))
+    return jobs
+
+
+def _plan_missing(opts: Options) -> list[Job]:
+    backbones = opts.backbones or (QUICK_FROZEN_BACKBONES if opts.quick else FROZEN_BACKBONES)
+    settings = QUICK_MISSING_SETTINGS if opts.quick else MISSING_SETTINGS
+    jobs = []
+    for dataset in opts.datasets_for("missing", MISSING_DATASETS):
+        for seed in range(opts.n_seeds("missing")):
+            for setting in settings:
+                methods = [(f"frozen-{b}", {"backbone": b, "budget": opts.budget("frozen")})
+                           for b in backbones]
+                methods += [("dmae", {"budget": opts.budget("dmae")}), ("minirocket", {})]
+                if setting != "complete":
+                    methods.append(("linear-interp", {}))
+                for method, params in methods:
+                    jobs.append(Job("missing", dataset, method, setting, seed,
+                                    _TARGET + "missing_job", params))
+    return jobs
+
+
+def _plan_e2e(opts: Options) -> list[Job]:
+    backbones = opts.backbones or E2E_BACKBONES
+    fractions = QUICK_E2E_FRACTIONS if opts.quick else E2E_FRACTIONS
+    jobs = []
+    for dataset in opts.datasets_for("e2e", E2E_DATASETS):
+        for seed in range(opts.n_seeds("e2e")):
+            for missing in E2E_MISSING:
+                for frac in fractions:
+                    setting = f"{missing}/labels={frac:g}"
+                    base = {"missing": missing, "label_fraction": frac}
+                    for backbone in backbones:
+                        budget = opts.budget("dmae" if backbone == "dmae" else "frozen")
+                        for kind in E2E_KINDS:
+                            for head in HEADS:
+                                params = {**base, "backbone": backbone, "kind": kind,
+                                          "head": head, "budget": budget,
+                                          "head_budget": opts.budget("head"),
+                                          "e2e_budget": opts.budget("e2e")}
+                                jobs.append(Job("e2e", dataset, f"{backbone}-{kind}-{head}",
+                                                setting, seed, _TARGET + "e2e_job", params))
+                    jobs.append(Job("e2e", dataset, "minirocket", setting, seed,
+                                    _TARGET + "e2e_job", {**base, "kind": "minirocket"}))
+    return jobs
+
+
+# ---- data helpers ---------------------------------------------------------------------
+def load_setting(dataset: str, setting: str, seed: int):
+    """Train/test data with the setting's missingness injected (same masks for every method).
+
+    Returns ``(X_train, y_train, X_test, y_test, X_train_complete, X_test_complete)``.
+    """
+    from skmts.datasets import inject_missing, load_dataset
+
+    X_train, y_train = load_dataset(dataset, split="train")
+    X_test, y_test = load_dataset(dataset, split="test")
+    if setting == "complete":
+        return X_train, y_train, X_test, y_test, X_train, X_test
+    pattern, rate = _parse_missing(setting)
+    X_train_m = inject_missing(X_train, rate, pattern, random_state=10_000 * seed + 1)
+    X_test_m = inject_missing(X_test, rate, pattern, random_state=10_000 * seed + 2)
+    return X_train_m, y_train, X_test_m, y_test, X_train, X_test
+
+
+def _parse_missing(setting: str) -> tuple[str, float]:
+    pattern, _, rate = setting.partition("-")
+    if pattern not in ("mcar", "seq", "block") or not rate:
+        raise ValueError(f"unknown missingness setting {setting!r}; expected e.g. 'mcar-0.3'.")
+    return pattern, float(rate)
+
+
+def _series(X) -> list[np.ndarray]:
+    """A panel (3-D array or list of (T_i, C) arrays) as a list of 2-D arrays."""
+    if isinstance(X, np.ndarray):
+        return list(X if X.ndim == 3 else X[:, :, None])
+    return [np.asarray(s) if np.ndim(s) == 2 else np.asarray(s)[:, None] for s in X]
+
+
+def _like(series: list[np.ndarray], X):
+    return np.stack(series) if isinstance(X, np.ndarray) else series
+
+
+def _take(X, idx):
+    return X[idx] if isinstance(X, np.ndarray) else [X[i] for i in idx]
+
+
+def _n(X) -> int:
+    return X.shape[0] if isinstance(X, np.ndarray) else len(X)
+
+
+def interpolate_linear(X):
+    """Fill NaN by linear interpolation along time, per series and channel.
+
+    Leading and trailing gaps take the nearest observed value; a channel with no
+    observed value in a series becomes 0.
+    """
+    out = []
+    for s in _series(X):
+        s = np.array(s, dtype=np.float64)
+        t = np.arange(s.shape[0])
+        for c in range(s.shape[1]):
+            obs = ~np.isnan(s[:, c])
+            if obs.all():
+                continue
+            s[:, c] = np.interp(t, t[obs], s[obs, c]) if obs.any() else 0.0
+        out.append(s)
+    return _like(out, X)
+
+
+def injected_mae(X_complete, X_missing, X_imputed) -> tuple[float, int, int]:
+    """MAE of ``X_imputed`` on the values that were observed in ``X_complete`` and hidden
+    in ``X_missing``, in the data's own units.
+
+    Returns ``(mae, n_values, n_left_missing)``; values the imputer left NaN are counted
+    apart and kept out of the mean. A padded 3-D ``X_imputed`` is cut to each length.
+    """
+    errors, left = [], 0
+    for orig, miss, imp in zip(_series(X_complete), _series(X_missing), _series(X_imputed)):
+        t = min(len(orig), len(miss))
+        hidden = ~np.isnan(orig[:t]) & np.isnan(miss[:t])
+        vals = np.asarray(imp, dtype=np.float64)[:t][hidden]
+        left += int(np.isnan(vals).sum())
+        errors.append(np.abs(vals - orig[:t][hidden])[~np.isnan(vals)])
+    errors = np.concatenate(errors) if errors else np.empty(0)
+    mae = float(errors.mean()) if errors.size else float("nan")
+    return mae, int(errors.size + left), left
+
+
+def label_subset(y, fraction: float, seed: int) -> np.ndarray:
+    """Sorted indices of a stratified ``fraction`` of ``y``, at least one per class."""
+    y = np.asarray(y)
+    if fraction >= 1:
+        return np.arange(len(y))
+    rng = np.random.default_rng(seed)
+    picked = []
+    for cls in np.unique(y):
+        members = np.flatnonzero(y == cls)
+        k = max(1, int(round(fraction * len(members))))
+        picked.append(rng.choice(members, size=min(k, len(members)), replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+def _fit_length_guard(estimator, X, *extra, fixed=True):
+    """Cut test series longer than a fixed-length backbone's fitted length.
+
+    PyPOTS backbones fix the series length at fit (JapaneseVowels' test split has series
+    up to 29 steps, its training split up to 26); DMAE (``fixed=False``) takes any length.
+    Returns the (possibly cut) panels and the number of series that were cut.
+    """
+    length = getattr(estimator, "n_timesteps_in_", None)
+    if not fixed or length is None or isinstance(X, np.ndarray):
+        return (X, *extra, 0)
+    n_cut = sum(len(s) > length for s in X)
+    if not n_cut:
+        return (X, *extra, 0)
+    cut = [[s[:length] for s in panel] for panel in (X, *extra)]
+    return (*cut, int(n_cut))
+
+
+# ---- estimator helpers ----------------------------------------------------------------
+def _make(cls, required: dict, optional: dict | None = None):
+    """``cls(**required, **optional)``, dropping optional (budget) keys ``cls`` lacks."""
+    names = set(inspect.signature(cls).parameters)
+    unknown = set(required) - names
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no parameter(s) {sorted(unknown)}.")
+    kwargs = dict(required)
+    for key, value in (optional or {}).items():
+        if key in names:
+            kwargs[key] = value
+    return cls(**kwargs)
+
+
+def _dmae_class():
+    try:
+        from skmts import DMAETransformer
+    except ImportError:
+        from skmts.representation._dmae import DMAETransformer
+    return DMAETransformer
+
+
+def _frozen_class():
+    try:
+        from skmts import FrozenImputerTransformer
+    except ImportError:
+        from skmts.representation._frozen import FrozenImputerTransformer
+    return FrozenImputerTransformer
+
+
+def _head_class(head: str):
+    try:
+        from skmts.heads import LinearHeadClassifier, MLPHeadClassifier
+    except ImportError:
+        from skmts.heads._heads import LinearHeadClassifier, MLPHeadClassifier
+    return {"linear": LinearHeadClassifier, "mlp": MLPHeadClassifier}[head]
+
+
+def _e2e_class():
+    try:
+        from skmts import EndToEndClassifier
+    except ImportError:
+        from skmts.end_to_end._e2e import EndToEndClassifier
+    return EndToEndClassifier
+
+
+def _backbone(name: str, seed: int, budget: dict, extra: dict | None = None):
+    """An unfitted skmts backbone: "dmae" or a FrozenImputerTransformer backbone name."""
+    if name == "dmae":
+        return _make(_dmae_class(), {"random_state": seed, **(extra or {})}, budget)
+    return _make(_frozen_class(), {"backbone": name, "random_state": seed, **(extra or {})},
+                 budget)
+
+
+def _torch_info() -> dict:
+    import sys
+
+    torch = sys.modules.get("torch")
+    return {"torch_threads": torch.get_num_threads()} if torch is not None else {}
+
+
+class _Timer:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+
+
+# ---- MiniRocket -----------------------------------------------------------------------
+def _to_sktime(X):
+    """NTC panel -> sktime: numpy3D (n, C, T) or, for ragged panels, a df-list."""
+    if isinstance(X, np.ndarray):
+        return np.ascontiguousarray(np.transpose(X, (0, 2, 1)))
+    import pandas as pd
+
+    return [pd.DataFrame(s) for s in _series(X)]
+
+
+def _minirocket_for(X, seed: int):
+    from sktime.transformations.rocket import (
+        MiniRocket,
+        MiniRocketMultivariate,
+        MiniRocketMultivariateVariable,
+    )
+
+    if not isinstance(X, np.ndarray):
+        # JapaneseVowels has series of 7 steps; MiniRocket's kernels need 9
+        return MiniRocketMultivariateVariable(pad_value_short_series=0.0, random_state=seed)
+    if X.shape[2] == 1:
+        return MiniRocket(random_state=seed)
+    return MiniRocketMultivariate(random_state=seed)
+
+
+def _warm_minirocket(X, seed: int) -> None:
+    """Compile (or load from numba's cache) MiniRocket's kernels outside the timings."""
+    rng = np.random.default_rng(0)
+    if isinstance(X, np.ndarray):
+        tiny = rng.normal(size=(4, 16, X.shape[2]))
+    else:
+        c = _series(X)[0].shape[1]
+        tiny = [rng.normal(size=(12, c)), rng.normal(size=(16, c)), rng.normal(size=(14, c))]
+    trf = _minirocket_for(tiny, seed)
+    trf.fit(_to_sktime(tiny))
+    trf.transform(_to_sktime(tiny))
+
+
+def _minirocket_run(X_unlabelled, X_train, y_train, X_test, y_test, seed):
+    """MiniRocket fitted on ``X_unlabelled`` + RidgeClassifierCV on (X_train, y_train).
+
+    sktime transformers are used outside any sklearn Pipeline (sklearn 1.9's callback
+    context breaks on skbase objects).
+    """
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.metrics import accuracy_score
+
+    _warm_minirocket(X_train, seed)
+    trf = _minirocket_for(X_train, seed)
+    clf = RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))
+    with _Timer() as fit:
+        trf.fit(_to_sktime(X_unlabelled))
+        clf.fit(np.asarray(trf.transform(_to_sktime(X_train))), y_train)
+    with _Timer() as tr:
+        F = np.asarray(trf.transform(_to_sktime(X_test)))
+    with _Timer() as pr:
+        pred = clf.predict(F)
+    return {
+        "accuracy": float(accuracy_score(y_test, pred)),
+        "fit_s": fit.seconds,
+        "transform_s": tr.seconds,
+        "predict_s": pr.seconds,
+        "latency_ms": 1000 * (tr.seconds + pr.seconds) / _n(X_test),
+        "n_features": int(F.shape[1]),
+        "estimator": type(trf).__name__,
+        "alpha": float(clf.alpha_),
+    }
+
+
+# ---- jobs -----------------------------------------------------------------------------
+def classification_job(job: dict) -> dict:
+    """DMAE (+ StandardScaler + LogisticRegression) or MiniRocket (+ RidgeClassifierCV)."""
+    seed, params = job["seed"], job["params"]
+    X_train, y_train, X_test, y_test, _, _ = load_setting(job["dataset"], "complete", seed)
+    if job["method"] == "minirocket":
+        return _minirocket_run(X_train, X_train, y_train, X_test, y_test, seed)
+    emb = _backbone("dmae", seed, params.get("budget", {}), params.get("dmae_params", {}))
+    out = _pipeline_run(emb, X_train, y_train, X_test, y_test, fixed_length=False)
+    out.pop("_emb")
+    return out
+
+
+def _pipeline_run(emb, X_train, y_train, X_test, y_test, *, fixed_length) -> dict:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = Pipeline([("emb", emb), ("scale", StandardScaler()),
+                     ("clf", LogisticRegression(max_iter=1000))])
+    with _Timer() as fit:
+        pipe.fit(X_train, y_train)
+    X_test, n_cut = _fit_length_guard(pipe.named_steps["emb"], X_test, fixed=fixed_length)
+    with _Timer() as tr:
+        F = pipe[:-1].transform(X_test)
+    with _Timer() as pr:
+        pred = pipe[-1].predict(F)
+    fitted = pipe.named_steps["emb"]
+    history = getattr(fitted, "history_", None)
+    out = {
+        "accuracy": float(accuracy_score(y_test, pred)),
+        "fit_s": fit.seconds,
+        "transform_s": tr.seconds,
+        "predict_s": pr.seconds,
+        "latency_ms": 1000 * (tr.seconds + pr.seconds) / _n(X_test),
+        "n_features": int(F.shape[1]),
+        **_torch_info(),
+    }
+    if history is not None:
+        try:
+            out["epochs"] = len(history)
+        except TypeError:
+            pass
+    if n_cut:
+        out["n_test_cut"] = n_cut
+    out["_emb"] = fitted  # removed by the caller; lets the missing suite impute with it
+    return out
+
+
+def missing_job(job: dict) -> dict:
+    """Accuracy with injected missingness, and imputation MAE on the injected values."""
+    seed, params, setting, method = job["seed"], job["params"], job["setting"], job["method"]
+    X_train, y_train, X_test, y_test, _, X_test_full = load_setting(
+        job["dataset"], setting, seed
+    )
+    if method == "linear-interp":
+        with _Timer() as t:
+            X_imp = interpolate_linear(X_test)
+        mae, n_vals, n_left = injected_mae(X_test_full, X_test, X_imp)
+        return {"imputation_mae": mae, "impute_s": t.seconds, "n_injected": n_vals,
+                "n_left_missing": n_left}
+    if method == "minirocket":
+        with _Timer() as t:
+            X_train_i = interpolate_linear(X_train)
+        out = _minirocket_run(X_train_i, X_train_i, y_train, interpolate_linear(X_test),
+                              y_test, seed)
+        out["fit_s"] += t.seconds  # interpolating the training set is part of this method
+        return out
+    name = "dmae" if method == "dmae" else params["backbone"]
+    emb = _backbone(name, seed, params.get("budget", {}))
+    fixed = name != "dmae"
+    out = _pipeline_run(emb, X_train, y_train, X_test, y_test, fixed_length=fixed)
+    fitted = out.pop("_emb")
+    if setting != "complete":
+        X_used, X_full_used, _ = _fit_length_guard(fitted, X_test, X_test_full, fixed=fixed)
+        with _Timer() as t:
+            X_imp = fitted.impute(X_used)
+        mae, n_vals, n_left = injected_mae(X_full_used, X_used, X_imp)
+        out.update(imputation_mae=mae, impute_s=t.seconds, n_injected=n_vals,
+                   n_left_missing=n_left)
+    return out
+
+
+def _pretrained(name: str, job: dict, X_unlabelled, budget: dict):
+    """Backbone fitted without labels on the whole training set, cached per
+    (dataset, missingness, seed, backbone, budget) so the modular and end-to-end jobs of
+    every label fraction share one pretraining. Returns (backbone, seconds, from_cache)."""
+    spec = {"dataset": job["dataset"], "missing": job["params"]["missing"],
+            "seed": job["seed"], "backbone": name, "budget": budget}
+    digest = hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
+    cache = Path(job.get("workdir") or "benchmark-results") / "cache"
+    path = cache / f"{job['dataset']}-{name}-seed{job['seed']}-{digest}.pkl"
+    if path.exists():
+        with path.open("rb") as f:
+            blob = pickle.load(f)
+        return blob["backbone"], blob["pretrain_s"], True
+    backbone = _backbone(name, job["seed"], budget)
+    with _Timer() as t:
+        backbone.fit(X_unlabelled)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    with tmp.open("wb") as f:
+        pickle.dump({"backbone": backbone, "pretrain_s": t.seconds, "spec": spec}, f)
+    os.replace(tmp, path)
+    return backbone, t.seconds, False
+
+
+def e2e_job(job: dict) -> dict:
+    """Modular (frozen backbone + head) vs end-to-end vs from scratch vs MiniRocket,
+    with a stratified fraction of the training labels."""
+    from sklearn.metrics import accuracy_score
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    seed, p = job["seed"], job["params"]
+    X_train, y_train, X_test, y_test, _, _ = load_setting(job["dataset"], p["missing"], seed)
+    lab = label_subset(y_train, p["label_fraction"], seed)
+    X_lab, y_lab = _take(X_train, lab), y_train[lab]
+    out = {"n_labelled": int(len(lab))}
+    if p["kind"] == "minirocket":
+        if p["missing"] != "complete":
+            with _Timer() as t:
+                X_train = interpolate_linear(X_train)
+                X_lab = _take(X_train, lab)
+            X_test = interpolate_linear(X_test)
+        out.update(_minirocket_run(X_train, X_lab, y_lab, X_test, y_test, seed))
+        if p["missing"] != "complete":
+            out["fit_s"] += t.seconds
+        return out
+
+    name, kind, budget = p["backbone"], p["kind"], p.get("budget", {})
+    head_cls = _head_class(p["head"])
+    if kind == "modular":
+        backbone, pre_s, cached = _pretrained(name, job, X_train, budget)
+        head = _make(head_cls, {"random_state": seed}, p.get("head_budget", {}))
+        # the heads do not scale their input: standardise the features first
+        model = Pipeline([("scale", StandardScaler()), ("head", head)])
+        X_test, n_cut = _fit_length_guard(backbone, X_test, fixed=name != "dmae")
+        with _Timer() as fit:
+            model.fit(backbone.transform(X_lab), y_lab)
+        with _Timer() as inf:
+            pred = model.predict(backbone.transform(X_test))
+        out.update(pretrain_s=pre_s, head_s=fit.seconds, fit_s=pre_s + fit.seconds,
+                   pretrain_cached=cached)
+    else:
+        e2e_cls = _e2e_class()
+        if kind == "e2e":
+            backbone, pre_s, cached = _pretrained(name, job, X_train, budget)
+            est = _make(e2e_cls, {"backbone": backbone, "head": p["head"], "pretrain": True,
+                                  "freeze": False, "random_state": seed},
+                        p.get("e2e_budget", {}))
+            out.update(pretrain_s=pre_s, pretrain_cached=cached)
+        else:
+            pre_s = 0.0
+            est = _make(e2e_cls, {"backbone": _backbone(name, seed, budget),
+                                  "head": p["head"], "pretrain": False,
+                                  "random_state": seed}, p.get("e2e_budget", {}))
+        with _Timer() as fit:
+            est.fit(X_lab, y_lab)
+        fitted_backbone = getattr(est, "backbone_", None)
+        if fitted_backbone is None:
+            fitted_backbone = est.backbone
+        X_test, n_cut = _fit_length_guard(fitted_backbone, X_test, fixed=name != "dmae")
+        with _Timer() as inf:
+            pred = est.predict(X_test)
+        out.update(finetune_s=fit.seconds, fit_s=pre_s + fit.seconds)
+    out.update(
+        accuracy=float(accuracy_score(y_test, pred)),
+        inference_s=inf.seconds,
+        latency_ms=1000 * inf.seconds / _n(X_test),
+        **_torch_info(),
+    )
+    if n_cut:
+        out["n_test_cut"] = n_cut
+    return out
