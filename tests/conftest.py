@@ -1,0 +1,25 @@
+import numpy as np
+import pytest
+import torch
+
+# Tiny settings: the whole suite must stay fast on 2 CPU cores.
+torch.set_num_threads(min(2, torch.get_num_threads()))
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+@pytest.fixture
+def panel(rng):
+    """12 series x 16 steps x 3 channels with a few missing values."""
+    X = rng.normal(size=(12, 16, 3))
+    X[0, 3, 1] = np.nan
+    X[5, 10:13, 0] = np.nan
+    return X
+
+
+@pytest.fixture
+def ragged(rng):
+    return [rng.normal(size=(n, 3)) for n in (16, 9, 12, 5, 16, 7, 11, 14)]
