@@ -98,8 +98,8 @@ def import_pypots():
     ``os.devnull``: a real file, because the banner code reads ``sys.stdout.encoding``,
     which ``io.StringIO`` lacks.
     """
-    _silence_loggers()
     if "pypots.imputation" not in sys.modules or "pygrinder" not in sys.modules:
+        _silence_loggers()
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -121,22 +121,24 @@ class _ErrorRecorder(logging.Handler):
 
 @contextlib.contextmanager
 def pypots_logging(verbose: int):
-    """Route PyPOTS's log during a fit: its own stderr lines at ``verbose>=1``, else nothing.
+    """Route PyPOTS's log during a fit: its per-epoch lines on stderr at ``verbose>=1``, else nothing.
 
     Yields the list that collects PyPOTS's ERROR messages. Everything is restored after.
     """
     import_pypots()
     log = logging.getLogger("PyPOTS running log")
-    saved = (log.disabled, log.level, list(log.handlers), [h.level for h in log.handlers])
+    saved = (log.disabled, log.level, list(log.handlers))
     recorder = _ErrorRecorder()
     log.disabled = False
+    handlers = [recorder]
     if verbose:
-        log.setLevel(logging.INFO)
-        for h in log.handlers:
-            h.setLevel(logging.INFO)
-        log.addHandler(recorder)
-    else:
-        log.handlers = [recorder]
+        # a fresh handler on the current stderr (PyPOTS's own one holds the stream that
+        # was current at its import)
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("%(asctime)s [PyPOTS] %(message)s", "%H:%M:%S"))
+        handlers.append(stream)
+    log.handlers = handlers
+    log.setLevel(logging.INFO if verbose else logging.ERROR)
     try:
         with warnings.catch_warnings():
             if not verbose:
@@ -144,11 +146,8 @@ def pypots_logging(verbose: int):
                 warnings.simplefilter("ignore", UserWarning)
             yield recorder.messages
     finally:
-        log.disabled, _, handlers, levels = saved
-        log.setLevel(saved[1])
-        log.handlers = handlers
-        for h, level in zip(handlers, levels):
-            h.setLevel(level)
+        log.disabled, level, log.handlers = saved
+        log.setLevel(level)
 
 
 @contextlib.contextmanager
@@ -283,9 +282,11 @@ class BackboneSpec:
     min_steps : int
         The shortest fitted series length the model supports.
     batch_independent : bool
-        False when a sample's output depends on the other samples of its batch (TimesNet
-        picks its periods from the batch-mean spectrum); such models are run one series
-        at a time at inference, so that features never depend on batch composition.
+        False when a sample's output depends on the other samples of its batch: TimesNet
+        picks its periods from the batch-mean spectrum, and CSAI's initial-state encoder
+        (a ``batch_first=False`` ``nn.TransformerEncoderLayer`` fed (B, 2T, C)) attends
+        across the batch. Such models are run one series at a time at inference, so that
+        features never depend on batch composition.
     adapt : callable or None
         ``adapt(params, n_steps, n_features, user_keys) -> params``: derives dependent
         parameters and rejects combinations PyPOTS would silently change or crash on.
@@ -354,6 +355,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         latent="birnn",
         hooks=("model.model_f.gru", "model.model_b.gru"),  # GRUCell -> h
         inputs="csai",
+        batch_independent=False,
         adapt=_csai_params,
     ),
 }
@@ -443,20 +445,24 @@ def build_pypots_model(
             f"{spec.name} needs series of at least {spec.min_steps} timesteps; got n_steps={n_steps}."
         )
     try:
-        return cls(
-            n_steps=n_steps,
-            n_features=n_features,
-            **params,
-            epochs=epochs,
-            patience=None if patience is None else min(patience, epochs),
-            batch_size=batch_size,
-            optimizer=Adam(lr=lr),
-            num_workers=0,
-            device=device,
-            saving_path=None,
-            model_saving_strategy=None,
-            verbose=bool(verbose),
-        )
+        with warnings.catch_warnings():
+            if not verbose:
+                # torch's "enable_nested_tensor is True, but ..." from CSAI's encoder
+                warnings.simplefilter("ignore", UserWarning)
+            return cls(
+                n_steps=n_steps,
+                n_features=n_features,
+                **params,
+                epochs=epochs,
+                patience=None if patience is None else min(patience, epochs),
+                batch_size=batch_size,
+                optimizer=Adam(lr=lr),
+                num_workers=0,
+                device=device,
+                saving_path=None,
+                model_saving_strategy=None,
+                verbose=bool(verbose),
+            )
     except (AssertionError, ValueError, TypeError, RuntimeError) as err:
         raise ValueError(
             f"PyPOTS {spec.name} rejected backbone_params {user}: {err}"

@@ -47,15 +47,18 @@ def _save_model(model, device: str) -> _SavedModel:
 def _load_model(saved: _SavedModel, map_location=None):
     """Load a saved model on ``saved.device`` when present, else on the CPU.
 
-    Returns the model and the device it now lives on: a model trained on a GPU loads on a
-    machine without one.
+    ``map_location`` (anything ``torch.load`` accepts) overrides that choice. Returns the
+    model and the device it now lives on: a model trained on a GPU loads on a machine
+    without one.
     """
     if map_location is None:
         dev = str(saved.device)
         map_location = dev if dev.startswith("cuda") and torch.cuda.is_available() else "cpu"
     model = torch.load(io.BytesIO(saved.data), map_location=map_location, weights_only=False)
-    model.device = torch.device(map_location)
-    return model, str(map_location)
+    param = next(model.model.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    model.device = device  # PyPOTS sends batches to model.device
+    return model, str(device)
 
 
 class FrozenImputerTransformer(BaseSeriesTransformer):
@@ -90,6 +93,11 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
     missing_pattern : {"mcar", "seq", "block"}, default="mcar"
         PyGrinder pattern: ``mcar`` (values), ``seq`` (runs of ``ceil(missing_rate * T)``
         steps in one channel) or ``block`` (runs across half of the channels).
+    n_steps : int or None, default=None
+        Series length the PyPOTS model is built for (PyPOTS models have a fixed length).
+        None uses the longest series seen in ``fit``; set it larger when longer series
+        will come later (e.g. a test set). Shorter series are padded to it, longer ones
+        are refused. Ignored when ``backbone`` is a model.
     epochs : int, default=100
         Maximum number of pretraining epochs.
     patience : int or None, default=10
@@ -146,8 +154,10 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
     ``projection``) or the recurrent cells' outputs (GRU-D, BRITS, CSAI) with hooks that
     are removed after each call. Inference calls the model's core directly, so CSAI's
     predict-time random removal of values does not apply and outputs are deterministic.
-    TimesNet chooses its periods from the spectrum of a whole batch, so it is run one
-    series at a time at inference. The first import of PyPOTS takes several seconds.
+    TimesNet chooses its periods from the spectrum of a whole batch, and CSAI's initial
+    hidden state comes from an attention layer that mixes the samples of a batch, so these
+    two are run one series at a time at inference (features never depend on which other
+    series are transformed alongside). The first import of PyPOTS takes several seconds.
 
     References
     ----------
@@ -173,6 +183,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         "backbone_params": [dict, None],
         "missing_rate": [Interval(Real, 0, 1, closed="neither")],
         "missing_pattern": [StrOptions({"mcar", "seq", "block"})],
+        "n_steps": [Interval(Integral, 2, None, closed="left"), None],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -191,6 +202,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         *,
         missing_rate=0.1,
         missing_pattern="mcar",
+        n_steps=None,
         epochs=100,
         patience=10,
         batch_size=32,
@@ -205,6 +217,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         self.backbone_params = backbone_params
         self.missing_rate = missing_rate
         self.missing_pattern = missing_pattern
+        self.n_steps = n_steps
         self.epochs = epochs
         self.patience = patience
         self.batch_size = batch_size
@@ -224,14 +237,23 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         best_epoch = None
         if isinstance(backbone, str):
             key = spec_key(backbone)
-            if panel.n_timesteps < 2:
+            if (self.n_steps or panel.n_timesteps) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs series of at least 2 timesteps; X has "
                     f"n_timesteps={panel.n_timesteps} (a 2-D X is read as "
                     "(n_samples, n_timesteps): 1 feature(s) = 1 timestep)."
                 )
+            if self.n_steps is not None and self.n_steps < panel.n_timesteps:
+                raise ValueError(
+                    f"n_steps={self.n_steps} is shorter than the longest series in X "
+                    f"({panel.n_timesteps} timesteps); use n_steps >= {panel.n_timesteps} "
+                    "or None."
+                )
             scaler = NanStandardScaler().fit(panel.values, panel.observed)
             values = scaler.transform(panel.values)
+            if self.n_steps is not None and self.n_steps > panel.n_timesteps:
+                pad = self.n_steps - panel.n_timesteps
+                values = np.pad(values, ((0, 0), (0, pad), (0, 0)), constant_values=np.nan)
             model = self._pretrain(key, values, device, train)
             best_epoch = getattr(model, "best_epoch", None) if train else None
             empirical_mean = None
@@ -349,7 +371,8 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
                 f"X has series of length {int(panel.lengths.max())}, but "
                 f"{type(self).__name__} was fitted on series of length n_steps_="
                 f"{self.n_steps_}; PyPOTS models have a fixed length, so series may be "
-                "shorter (they are padded) but not longer."
+                "shorter (they are padded) but not longer (fit with a larger `n_steps` to "
+                "accept them)."
             )
         values = panel.values if self.scaler_ is None else self.scaler_.transform(panel.values)
         pad = self.n_steps_ - panel.n_timesteps

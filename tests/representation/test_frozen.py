@@ -1,0 +1,474 @@
+"""Tests for FrozenImputerTransformer (frozen PyPOTS imputers as feature extractors)."""
+
+import copy
+import pickle
+import random
+import re
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmts.backbones._pypots import BACKBONES, PyPOTSFeatureModule, build_inputs
+from skmts.representation._frozen import FrozenImputerTransformer, _load_model
+
+pytest.importorskip("pypots")
+
+# tiny widths: every backbone fits a 12 x 16 x 3 panel in well under a second
+TINY = {
+    "saits": {"d_model": 8, "n_heads": 2, "d_ffn": 16},
+    "transformer": {"d_model": 8, "n_heads": 2, "d_ffn": 16, "n_layers": 1},
+    "timesnet": {"d_model": 8, "d_ffn": 8, "n_layers": 1},
+    "brits": {"rnn_hidden_size": 8},
+    "grud": {"rnn_hidden_size": 8},
+    "csai": {"rnn_hidden_size": 8, "step_channels": 8},
+}
+WIDTH = {"saits": 8, "transformer": 8, "timesnet": 8, "brits": 16, "grud": 8, "csai": 16}
+
+
+def _tiny(backbone="saits", **kw):
+    params = dict(epochs=2, batch_size=8, random_state=0)
+    params.update(kw)
+    return FrozenImputerTransformer(backbone, TINY[backbone.lower()], **params)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    # the test machines are shared: with 2 OpenMP threads under load, tiny RNN steps
+    # spin-wait (100x slower). One thread keeps the file fast; restored afterwards.
+    prev = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(prev)
+
+
+@pytest.fixture(scope="module")
+def panel():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 16, 3))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    return X
+
+
+@pytest.fixture(scope="module")
+def ragged():
+    rng = np.random.default_rng(1)
+    series = [rng.normal(size=(n, 3)) for n in (16, 10, 5, 16, 12, 8)]
+    series[1][3, 0] = np.nan
+    return series
+
+
+@pytest.fixture(scope="module")
+def fitted(panel):
+    # one fitted estimator per backbone, shared by the module: don't refit or set_params
+    return {name: _tiny(name).fit(panel) for name in TINY}
+
+
+# ---- every backbone -------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_every_backbone_fits_and_transforms(name, fitted, panel, ragged):
+    est = fitted[name]
+    Z = est.transform(panel)
+    assert Z.shape == (12, WIDTH[name]) and Z.dtype == np.float32
+    assert np.isfinite(Z).all()
+    assert len(est.get_feature_names_out()) == WIDTH[name]
+    Zr = est.transform(ragged)
+    assert Zr.shape == (6, WIDTH[name]) and np.isfinite(Zr).all()
+    # batch independent: a series gets the same features alone or with others
+    np.testing.assert_allclose(est.transform(ragged[2:3]), Zr[2:3], rtol=1e-5, atol=1e-6)
+    assert est.n_steps_ == 16 and est.backbone_name_ == name
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_fit_on_ragged_panel(name, ragged):
+    est = _tiny(name, epochs=1).fit(ragged)
+    assert est.n_steps_ == 16
+    Z = est.transform(ragged)
+    assert Z.shape == (6, WIDTH[name]) and np.isfinite(Z).all()
+
+
+def test_backbone_names_are_case_insensitive(fitted, panel):
+    est = _tiny("SAITS").fit(panel)
+    np.testing.assert_array_equal(est.transform(panel), fitted["saits"].transform(panel))
+
+
+@pytest.mark.parametrize("pooling, width", [("mean", 8), ("max", 8), ("meanmax", 16), ("last", 8)])
+def test_per_step_latent_pooled_over_observed_steps(pooling, width, fitted, ragged):
+    est = clone(fitted["saits"]).set_params(pooling=pooling)
+    est.__dict__.update({k: v for k, v in fitted["saits"].__dict__.items() if k.endswith("_")})
+    est._n_features_out = width
+    Z = est.transform(ragged)
+    assert Z.shape == (6, width)
+    # manual pooling of the raw latent over the steps that have an observed value
+    panel_inputs = est._feature_inputs(est._check_panel(ragged))
+    module = est._module(est.model_.model).eval()
+    with torch.no_grad():
+        lat = module.latent(**{k: torch.as_tensor(v) for k, v in panel_inputs.items()}).numpy()
+    for i, s in enumerate(ragged):
+        steps = np.flatnonzero(~np.isnan(s).all(axis=1))
+        h = lat[i, steps]
+        expected = {
+            "mean": h.mean(0),
+            "max": h.max(0),
+            "meanmax": np.concatenate([h.mean(0), h.max(0)]),
+            "last": h[-1],
+        }[pooling]
+        np.testing.assert_allclose(Z[i], expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["grud", "brits"])
+def test_rnn_features_ignore_padding(name, fitted, ragged):
+    # the hidden state after the last real step equals the final state of the same RNN run
+    # on the unpadded series alone (GRU-D/BRITS weights do not depend on n_steps)
+    est = fitted[name]
+    s = ragged[2]  # 5 steps, padded to 16 inside transform
+    z = est.transform([s, ragged[0]])[0]
+    core = copy.deepcopy(est.model_.model)
+    for m in core.modules():
+        if hasattr(m, "n_steps"):
+            m.n_steps = len(s)
+    values = est.scaler_.transform(s[None].astype(np.float32))
+    inputs = build_inputs(name, values, np.array([len(s)]))
+    module = PyPOTSFeatureModule(core, name, empirical_mean=est.empirical_mean_).eval()
+    with torch.no_grad():
+        expected = module(**{k: torch.as_tensor(v) for k, v in inputs.items()})[0].numpy()
+    np.testing.assert_allclose(z, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["grud", "brits", "csai"])
+def test_rnn_features_are_final_hidden_states(name, fitted, panel):
+    # equal lengths: the hooked states match the final states PyPOTS's backbone returns
+    est = fitted[name]
+    Z = est.transform(panel)
+    module = est._module(est.model_.model).eval()
+    inputs = {k: torch.as_tensor(v) for k, v in est._feature_inputs(est._check_panel(panel)).items()}
+    with torch.no_grad():
+        core_in = module._core_inputs(inputs)
+        if name == "grud":
+            c = core_in
+            _, h = est.model_.model.backbone(
+                c["X"], c["missing_mask"], c["deltas"], c["empirical_mean"], c["X_filledLOCF"]
+            )
+            expected = h
+        elif name == "brits":
+            out = est.model_.model.model(core_in)
+            # BRITS's _reverse permutes the units of the (B, H) backward state
+            expected = torch.cat([out[3], out[4].flip(-1)], dim=-1)
+        else:
+            # CSAI mixes the samples of a batch in its initial state: one series at a time
+            rows = []
+            for i in range(len(panel)):
+                one = module._core_inputs({k: v[i : i + 1] for k, v in inputs.items()})
+                out = est.model_.model.model(one)
+                rows.append(torch.cat([out[3], out[4]], dim=-1))
+            expected = torch.cat(rows)
+    np.testing.assert_allclose(Z, expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---- determinism and RNG --------------------------------------------------------------
+@pytest.mark.parametrize("name", ["saits", "csai"])
+def test_random_state_makes_fit_repeatable(name, fitted, panel):
+    again = _tiny(name).fit(panel)
+    np.testing.assert_array_equal(again.transform(panel), fitted[name].transform(panel))
+    assert again.score(panel) == fitted[name].score(panel)
+    other = _tiny(name, random_state=1).fit(panel)
+    assert not np.allclose(other.transform(panel), fitted[name].transform(panel))
+
+
+def test_global_rng_state_untouched(panel):
+    np.random.seed(123)
+    random.seed(123)
+    torch.manual_seed(123)
+    np_state, py_state, t_state = np.random.get_state(), random.getstate(), torch.get_rng_state()
+    est = _tiny("csai", random_state=0).fit(panel)
+    est.transform(panel)
+    est.score(panel)
+    est.impute(panel)
+    assert np.array_equal(np.random.get_state()[1], np_state[1])
+    assert random.getstate() == py_state
+    assert torch.equal(torch.get_rng_state(), t_state)
+
+
+# ---- transfer -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_pretrained_pypots_model_is_used_as_is(name, fitted):
+    pretrained = fitted[name].model_
+    before = {k: v.clone() for k, v in pretrained.model.state_dict().items()}
+    rng = np.random.default_rng(5)
+    other = rng.normal(size=(7, 12, 3))  # another data set: shorter series, same channels
+    est = FrozenImputerTransformer(pretrained, epochs=50).fit(other)
+    assert est.model_ is not pretrained and est.scaler_ is None and est.best_epoch_ is None
+    Z = est.transform(other)
+    assert Z.shape == (7, WIDTH[name]) and np.isfinite(Z).all()
+    after = pretrained.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    with pytest.raises(ValueError, match="pretrained backbone expects 3 channels"):
+        FrozenImputerTransformer(pretrained).fit(other[:, :, :2])
+    with pytest.raises(ValueError, match=r"at most n_steps=16"):
+        FrozenImputerTransformer(pretrained).fit(rng.normal(size=(4, 20, 3)))
+
+
+def test_fitted_transformer_as_backbone(fitted, panel, ragged):
+    source = fitted["brits"]
+    est = FrozenImputerTransformer(source).fit(ragged)
+    np.testing.assert_array_equal(est.transform(panel), source.transform(panel))
+    assert est.model_ is not source.model_
+    # clone unfits estimator parameters: a clear error, and FrozenEstimator as the fix
+    with pytest.raises(ValueError, match="unfitted FrozenImputerTransformer"):
+        clone(est).fit(panel)
+    from sklearn.frozen import FrozenEstimator
+
+    cloned = clone(FrozenImputerTransformer(FrozenEstimator(source))).fit(panel)
+    np.testing.assert_array_equal(cloned.transform(panel), source.transform(panel))
+
+
+def test_unfitted_csai_model_is_refused(panel):
+    from skmts.backbones._pypots import build_pypots_model
+
+    raw = build_pypots_model("csai", n_steps=16, n_features=3, backbone_params=TINY["csai"],
+                             epochs=1, patience=None, batch_size=8, lr=1e-3, device="cpu",
+                             verbose=0)
+    with pytest.raises(ValueError, match="CSAI model that was never fitted"):
+        FrozenImputerTransformer(raw).fit(panel)
+
+
+# ---- errors ---------------------------------------------------------------------------
+def test_longer_series_are_refused_with_the_fitted_length(fitted):
+    X = np.random.default_rng(0).normal(size=(3, 20, 3))
+    with pytest.raises(ValueError, match=r"length 20.*n_steps_=16"):
+        fitted["saits"].transform(X)
+    with pytest.raises(ValueError, match="n_steps_=16"):
+        fitted["saits"].impute(X)
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        ({"backbone": "lstm"}, ValueError, "backbone='lstm' is not a known backbone"),
+        ({"backbone_params": {"d_modle": 8}}, ValueError, "'d_modle', which PyPOTS SAITS does not accept"),
+        ({"backbone_params": {"epochs": 3}}, ValueError, "may not set 'epochs'"),
+        ({"backbone_params": {"d_model": 10, "n_heads": 4}}, ValueError, "d_model=10 must be divisible by n_heads=4"),
+        ({"backbone": "csai", "backbone_params": {"step_channels": 4}}, ValueError, "step_channels=4 must be a multiple of 8"),
+        ({"backbone": "timesnet", "backbone_params": {"top_k": 12}}, ValueError, "top_k=12 is too large"),
+        ({"backbone": "brits", "backbone_params": {"rnn_hidden_size": -1}}, ValueError, "PyPOTS BRITS rejected"),
+        ({"missing_rate": 1.0}, ValueError, "'missing_rate' parameter of FrozenImputerTransformer must be"),
+        ({"missing_pattern": "mar"}, ValueError, "'missing_pattern' parameter"),
+    ],
+)
+def test_invalid_params_name_the_problem(kwargs, err, match, panel):
+    with pytest.raises(err, match=re.escape(match)):
+        FrozenImputerTransformer(**{"epochs": 1, **kwargs}).fit(panel)
+
+
+def test_non_pypots_backbone_object_is_a_type_error(panel):
+    from sklearn.decomposition import PCA
+
+    with pytest.raises(TypeError, match="got an instance of sklearn.decomposition"):
+        FrozenImputerTransformer(PCA()).fit(panel)
+
+
+def test_series_of_length_one_is_a_value_error():
+    with pytest.raises(ValueError, match="at least 2 timesteps"):
+        _tiny("brits").fit(np.ones((5, 1, 2)))
+
+
+def test_not_fitted_errors(panel):
+    est = _tiny()
+    for method in (est.transform, est.impute, est.score):
+        with pytest.raises(NotFittedError):
+            method(panel)
+
+
+def test_wrong_channel_count_at_transform(fitted, panel):
+    with pytest.raises(ValueError, match="X has 2 channels"):
+        fitted["saits"].transform(panel[:, :, :2])
+
+
+# ---- persistence and cloning ----------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_joblib_round_trip_gives_identical_transform(name, fitted, panel, tmp_path):
+    est = fitted[name]
+    joblib.dump(est, tmp_path / "est.joblib")
+    loaded = joblib.load(tmp_path / "est.joblib")
+    np.testing.assert_array_equal(loaded.transform(panel), est.transform(panel))
+    assert loaded.score(panel) == est.score(panel)
+    # the original stays usable (pickling does not move or mutate it)
+    assert est.model_.model.training is False
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a machine without CUDA")
+def test_gpu_trained_model_loads_on_cpu(fitted, panel):
+    est = fitted["saits"]
+    state = est.__getstate__()
+    state["model_"].device = "cuda:0"  # as written on a GPU machine
+    state["device_"] = "cuda:0"
+    loaded = FrozenImputerTransformer.__new__(FrozenImputerTransformer)
+    loaded.__setstate__(state)
+    assert loaded.device_ == "cpu" and str(loaded.model_.device) == "cpu"
+    np.testing.assert_array_equal(loaded.transform(panel), est.transform(panel))
+    # the same bytes with an explicit map_location function (torch.load's GPU->CPU path)
+    model, dev = _load_model(est.__getstate__()["model_"], map_location=lambda s, loc: s)
+    assert all(p.device.type == "cpu" for p in model.model.parameters())
+
+
+def test_clone_keeps_params_and_drops_fit(fitted):
+    est = fitted["transformer"]
+    c = clone(est)
+    assert c.get_params() == est.get_params()
+    assert not hasattr(c, "model_")
+    # a PyPOTS model passed as backbone is deep-copied by clone and stays pretrained
+    c2 = clone(FrozenImputerTransformer(est.model_))
+    assert c2.backbone is not est.model_ and type(c2.backbone) is type(est.model_)
+
+
+# ---- quiet ----------------------------------------------------------------------------
+def test_quiet_at_verbose_0(capfd, panel):
+    est = _tiny("csai", epochs=2).fit(panel)
+    est.transform(panel)
+    est.score(panel)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_verbose_1_shows_pypots_epoch_lines(capfd, panel):
+    _tiny("grud", epochs=2, verbose=1).fit(panel)
+    _, err = capfd.readouterr()
+    assert "Epoch 001" in err
+    _tiny("grud", epochs=2).fit(panel)  # and the logger is quiet again afterwards
+    assert capfd.readouterr() == ("", "")
+
+
+def test_import_is_lazy_and_quiet():
+    code = (
+        "import sys\n"
+        "import skmts.representation._frozen\n"
+        "assert 'pypots' not in sys.modules, 'pypots imported at module import'\n"
+        "from skmts.backbones import import_pypots\n"
+        "import_pypots()\n"
+        "assert 'pypots' in sys.modules\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "" and res.stderr == ""
+
+
+# ---- impute and score -----------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_impute_keeps_observed_values(name, fitted, panel, ragged):
+    est = fitted[name]
+    out = est.impute(panel)
+    obs = ~np.isnan(panel)
+    assert out.shape == panel.shape and out.dtype == np.float32
+    np.testing.assert_array_equal(out[obs], panel[obs].astype(np.float32))
+    assert np.isfinite(out).all()
+    assert not np.isnan(panel).any() or not np.array_equal(out[~obs], panel[~obs])
+    r = est.impute(ragged)
+    assert r.shape == (6, 16, 3)
+    for i, s in enumerate(ragged):
+        seg = r[i, : len(s)]
+        o = ~np.isnan(s)
+        np.testing.assert_array_equal(seg[o], s[o].astype(np.float32))
+        assert np.isfinite(seg).all() and np.isnan(r[i, len(s):]).all()
+
+
+def test_impute_of_univariate_2d_panel_is_2d():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(10, 12))
+    X[0, 3] = np.nan
+    est = FrozenImputerTransformer("grud", {"rnn_hidden_size": 4}, epochs=1, random_state=0).fit(X)
+    out = est.impute(X)
+    assert out.shape == (10, 12) and np.isfinite(out).all()
+    assert out[1, 0] == np.float32(X[1, 0])
+
+
+def test_score_is_finite_and_higher_for_a_better_model():
+    # smooth, strongly correlated channels: a trained imputer beats an untrained one
+    t = np.linspace(0, 4 * np.pi, 16)
+    phase = np.random.default_rng(0).uniform(0, 2 * np.pi, size=(24, 1, 1))
+    X = np.sin(t[None, :, None] + phase + np.array([0.0, 0.3, 0.6]))
+    common = dict(backbone_params={"d_model": 16, "n_heads": 2, "d_ffn": 32}, random_state=0,
+                  validation_fraction=0.0, batch_size=8, patience=None)
+    weak = FrozenImputerTransformer(epochs=1, lr=1e-5, **common).fit(X)
+    strong = FrozenImputerTransformer(epochs=15, lr=1e-2, **common).fit(X)
+    s_weak, s_strong = weak.score(X), strong.score(X)
+    assert np.isfinite(s_weak) and np.isfinite(s_strong) and s_weak < 0
+    assert s_strong > s_weak + 0.1
+    assert s_strong == strong.score(X)  # deterministic for a fixed random_state
+
+
+@pytest.mark.parametrize("pattern", ["mcar", "seq", "block"])
+def test_missing_patterns_fit_and_score(pattern, panel):
+    est = _tiny("grud", epochs=1, missing_pattern=pattern, missing_rate=0.3).fit(panel)
+    assert np.isfinite(est.score(panel))
+
+
+# ---- the end-to-end protocol ----------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_feature_module_matches_transform_and_trains(name, fitted, ragged):
+    est = fitted[name]
+    p = est._check_panel(ragged)
+    inputs = {k: torch.as_tensor(v) for k, v in est._feature_inputs(p).items()}
+    module = est._feature_module()
+    assert isinstance(module, torch.nn.Module)
+    if BACKBONES[name].batch_independent:
+        with torch.no_grad():
+            out = module(**inputs)
+        np.testing.assert_allclose(out.numpy(), est.transform(ragged), rtol=1e-5, atol=1e-6)
+    before = est.transform(ragged)
+    module.train()
+    params = [q for q in module.parameters() if q.requires_grad]
+    assert params
+    opt = torch.optim.SGD(params, lr=0.1)
+    out = module(**inputs)
+    assert out.shape == (6, WIDTH[name])
+    out.pow(2).mean().backward()
+    assert any(q.grad is not None and q.grad.abs().sum() > 0 for q in params)
+    opt.step()
+    # fine-tuning works on a copy: the fitted estimator is unchanged
+    np.testing.assert_array_equal(est.transform(ragged), before)
+    assert not any(q.requires_grad for q in est.model_.model.parameters())
+    pickle.dumps(module)  # no lambdas or live hooks left on the module
+
+
+def test_pandas_output(fitted, panel):
+    est = clone(fitted["grud"])
+    est.__dict__.update({k: v for k, v in fitted["grud"].__dict__.items() if k.endswith("_")})
+    est._n_features_out = fitted["grud"]._n_features_out
+    df = est.set_output(transform="pandas").transform(panel)
+    assert list(df.columns) == [f"frozenimputertransformer{i}" for i in range(8)]
+
+
+def test_fit_transform_equals_fit_then_transform(panel):
+    a = _tiny("timesnet", epochs=1).fit_transform(panel)
+    b = _tiny("timesnet", epochs=1).fit(panel).transform(panel)
+    np.testing.assert_array_equal(a, b)
+
+
+# ---- scikit-learn compatibility -------------------------------------------------------
+_EXPECTED_FAILED = {
+    "check_n_features_in": "n_features_in_ counts channels; a 2-D X is univariate with time on axis 1",
+    "check_n_features_in_after_fitting": "series length may differ between fit and transform "
+    "(shorter series are padded), and n_features_in_ counts channels",
+    "check_dataframe_column_names_consistency": "a plain DataFrame is a univariate panel whose "
+    "columns are time steps, not features",
+    # its last step transforms X[:, :-1] (a 2-D X: shorter univariate series) and expects an
+    # error; shorter series are padded by design. Its other steps are in
+    # test_fit_transform_equals_fit_then_transform.
+    "check_transformer_general": "a 2-D X with one column less is a panel of shorter series, "
+    "which is padded by design",
+}
+
+
+@parametrize_with_checks(
+    [FrozenImputerTransformer(backbone_params=TINY["saits"], epochs=1, batch_size=16,
+                              random_state=0)],
+    expected_failed_checks=lambda est: _EXPECTED_FAILED,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
