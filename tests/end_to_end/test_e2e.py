@@ -335,3 +335,30 @@ def test_dmae_pipeline_memory_caches(data, tmp_path):
     finally:
         DMAETransformer._fit_panel = original
     assert len(n) == 3  # 2 folds + refit, not 2 * 2 + 1
+
+
+_has_frozen = (
+    importlib.util.find_spec("skmts.representation._frozen") is not None
+    and importlib.util.find_spec("pypots") is not None
+)
+
+
+@pytest.mark.skipif(not _has_frozen, reason="FrozenImputerTransformer or pypots is not there")
+def test_frozen_imputer_backbone_end_to_end_and_frozen(data):
+    from skmts.representation._frozen import FrozenImputerTransformer
+
+    def saits():
+        return FrozenImputerTransformer(
+            "saits", {"d_model": 8, "n_heads": 2, "d_ffn": 16}, epochs=1, random_state=0
+        )
+
+    X, y = data
+    head = LinearHeadClassifier(lr=5e-2, max_epochs=4, batch_size=16, random_state=0)
+    clf = EndToEndClassifier(saits(), head=head, random_state=0).fit(X, y)
+    assert clf.predict_proba(X).shape == (30, 2)
+    # fine-tuning moved the features away from the frozen backbone's
+    assert not np.allclose(clf.transform(X), clf.backbone_.transform(X))
+    backbone = saits().fit(X)
+    modular = Pipeline([("emb", backbone), ("clf", clone(head))]).fit(X, y)
+    frozen = EndToEndClassifier(backbone, head=head, freeze=True).fit(X, y)
+    np.testing.assert_array_equal(frozen.predict_proba(X), modular.predict_proba(X))

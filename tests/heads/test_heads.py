@@ -16,6 +16,8 @@ from skmts.heads import (
     MLPHeadClassifier,
     MLPHeadRegressor,
 )
+from skmts._utils import seed_from
+from skmts.heads._heads import _split_indices
 from skmts.nn._heads import EncoderWithHead, LinearHead, MLPHead
 
 # Small but sufficient budgets: check_classifiers_train / check_regressors_train need
@@ -62,7 +64,8 @@ def test_mlp_head_has_n_layers_linear_layers_with_relu():
     assert len(linears) == 5 and len(relus) == 4
     assert linears[0].in_features == 7 and linears[-1].out_features == 3
     assert head(torch.zeros(2, 7)).shape == (2, 3)
-    assert len([m for m in MLPHead(7, 3, n_layers=1).modules() if isinstance(m, torch.nn.Linear)]) == 1
+    one = MLPHead(7, 3, n_layers=1)
+    assert len([m for m in one.modules() if isinstance(m, torch.nn.Linear)]) == 1
 
 
 def test_encoder_with_head_passes_named_inputs():
@@ -125,10 +128,14 @@ def test_early_stopping_stops_and_restores(blobs):
     X, y = blobs
     clf = LinearHeadClassifier(lr=0.5, max_epochs=200, patience=3, random_state=0).fit(X, y)
     assert clf.n_epochs_ < 200
-    hist = clf.net_.history
-    best = int(np.argmin(hist[:, "valid_loss"]))
-    # the weights of the best epoch are restored: valid loss recomputed equals the best
-    assert hist[best, "valid_loss_best"]
+    # the weights of the best epoch are restored: the validation loss recomputed now
+    # equals the best one in the history, not the last one
+    _, valid = _split_indices(len(y), 0.1, seed_from(0), stratify=clf.classes_.searchsorted(y))
+    proba = clf.predict_proba(X[valid])
+    loss = -np.mean(np.log(proba[np.arange(len(valid)), clf.classes_.searchsorted(y[valid])]))
+    history = clf.net_.history[:, "valid_loss"]
+    assert loss == pytest.approx(min(history), rel=1e-4)
+    assert min(history) < history[-1]
     no_split = LinearHeadClassifier(max_epochs=3, validation_fraction=0.0, random_state=0).fit(X, y)
     assert "valid_loss" not in no_split.net_.history[-1]
     no_stop = LinearHeadClassifier(max_epochs=7, patience=None, random_state=0).fit(X, y)
