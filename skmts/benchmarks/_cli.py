@@ -101,9 +101,18 @@ def main(argv=None) -> int:
         jobs = _suites.plan(suite, opts)
         store = ResultStore(results_dir / f"{suite}{'-quick' if args.quick else ''}.jsonl")
         logger.info("suite %s: %d jobs, results in %s", suite, len(jobs), store.path)
+        if args.force and not args.report_only and suite == "e2e":
+            # pretrained backbones shared by the e2e jobs are measurements too: redo them
+            for stale in (results_dir / "cache").glob("*.pkl"):
+                stale.unlink()
         if not args.report_only:
-            counts = run_jobs(jobs, store, force=args.force, timeout=args.timeout,
-                              extra={"machine": machine, "command": command})
+            try:
+                counts = run_jobs(jobs, store, force=args.force, timeout=args.timeout,
+                                  extra={"machine": machine, "command": command})
+            except KeyboardInterrupt:
+                logger.warning("interrupted: the finished jobs are kept in %s; run the same "
+                               "command again to continue", store.path)
+                return 130
             failed += counts["failed"]
         latest = store.latest()
         records = [latest[(j.key, j.config)] for j in jobs if (j.key, j.config) in latest]
@@ -120,7 +129,7 @@ def main(argv=None) -> int:
         section = _report.suite_section(
             suite, records, command=command, n_seeds=opts.n_seeds(suite),
             date=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
-            image=image, quick=args.quick,
+            image=image, quick=args.quick, n_planned=len(jobs),
         )
         _report.write_docs(docs, suite, section)
         logger.info("section %r of %s rewritten", suite, docs)

@@ -148,8 +148,8 @@ def _classification_tables(records) -> str:
         "method on the training split (for DMAE: self-supervised pretraining, "
         "StandardScaler and LogisticRegression(max_iter=1000); for MiniRocket: the "
         "transform and RidgeClassifierCV(alphas=logspace(-3, 3, 10))). Transform = "
-        "features of the test split. MiniRocket's numba kernels are compiled on a tiny "
-        "panel before timing. Peak memory = peak resident set size of the job's own "
+        "features of the test split. Each job imports its libraries before the clock "
+        "starts, and MiniRocket's numba kernels are compiled on a tiny panel first. Peak memory = peak resident set size of the job's own "
         "process (interpreter and libraries included). The mean row averages the "
         "per-dataset means."
     )
@@ -175,8 +175,14 @@ def _ablation_tables(records) -> str:
                 per_ds.append(float(np.mean(acc)))
         row.append(_mean_std(per_ds, 3, False) if len(per_ds) == len(datasets) else "–")
         rows.append(row)
+    defaults = next((r["metrics"]["dmae_settings"] for r in records
+                     if r["method"] == "default" and r.get("status") == "ok"
+                     and r.get("metrics", {}).get("dmae_settings")), None)
+    shown = ""
+    if defaults:
+        shown = " (`default`: " + ", ".join(f"{k}={v}" for k, v in sorted(defaults.items())) + ")"
     return _table(header, rows) + (
-        "\n\nEach variant changes one DMAETransformer parameter from its defaults "
+        f"\n\nEach variant changes one DMAETransformer parameter from its defaults{shown} "
         "(StandardScaler + LogisticRegression(max_iter=1000) on top); variants equal to "
         "the defaults are not run twice. Accuracy: mean ± std over seeds; epochs: mean "
         "number of epochs trained (early stopping)."
@@ -212,10 +218,12 @@ def _missing_tables(records) -> str:
         cut = sorted({int(r["metrics"]["n_test_cut"]) for rs in groups.values() for r in rs
                       if r["dataset"] == d and r.get("metrics", {}).get("n_test_cut")})
         if cut:
+            verb = "was" if cut == [1] else "were"
             parts.append(
-                f"The frozen PyPOTS backbones fix the series length at fit; {cut[0]} test "
-                f"series of {d} longer than the longest training series were cut to that "
-                "length for them (DMAE, MiniRocket and interpolation see them whole).")
+                f"The frozen PyPOTS backbones fix the series length at fit; "
+                f"{' or '.join(map(str, cut))} test series of {d} longer than the longest "
+                f"training series {verb} cut to that length for them (DMAE, MiniRocket and "
+                "interpolation see them whole).")
     parts.append(
         "Missingness (PyGrinder, `skmts.datasets.inject_missing`) is injected into train "
         "and test with the same masks for every method of a seed; `mcar-0.3` = 30 % of the "
@@ -223,7 +231,7 @@ def _missing_tables(records) -> str:
         "steps and neighbouring channels. Frozen backbones and DMAE: "
         "StandardScaler + LogisticRegression(max_iter=1000) on the features. MiniRocket "
         "runs on linearly interpolated data (per channel along time, nearest value at the "
-        "edges), interpolation time included in fit. MAE compares each method's imputation "
+        "edges), interpolation time included in its fit and transform times. MAE compares each method's imputation "
         "of the test split with the values that were hidden.")
     return "\n\n".join(parts)
 
@@ -301,7 +309,8 @@ def _machine_line(machine: dict) -> str:
 
 
 def suite_section(suite: str, records: list[dict], *, command: str, n_seeds: int,
-                  date: str, image: str | None = None, quick: bool = False) -> str:
+                  date: str, image: str | None = None, quick: bool = False,
+                  n_planned: int | None = None) -> str:
     """The docs section of a suite, with its markers."""
     begin, end = _markers(suite)
     ok = [r for r in records if r.get("status") == "ok"]
@@ -312,15 +321,24 @@ def suite_section(suite: str, records: list[dict], *, command: str, n_seeds: int
             machines.append(line)
     finished = sorted(r["finished"] for r in ok if r.get("finished"))
     span = f"{finished[0][:10]} to {finished[-1][:10]}" if finished else "–"
+    earlier = []
+    for rec in ok:
+        cmd = rec.get("command")
+        if cmd and cmd != command and cmd not in earlier:
+            earlier.append(cmd)
     lines = [
         begin,
         f"## {TITLES.get(suite, suite)}",
         "",
         *(["> **Smoke run with `--quick` budgets: not a measurement.**", ""] if quick else []),
         f"- Command: `{command}`",
+        *([f"- Some of these results were measured by earlier runs of: "
+           + ", ".join(f"`{c}`" for c in earlier)] if earlier else []),
         f"- Date: {date} (jobs finished {span}, UTC)",
         f"- Machine: {'; '.join(machines) if machines else '–'}",
-        f"- Seeds: {n_seeds}; jobs: {len(ok)} finished, {len(records) - len(ok)} failed",
+        f"- Seeds: {n_seeds}; jobs: {len(ok)} finished, {len(records) - len(ok)} failed"
+        + (f", {n_planned - len(records)} not run yet" if n_planned and n_planned > len(records)
+           else ""),
         "",
         suite_tables(suite, records),
     ]
