@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 
 import numpy as np
 import torch
@@ -11,7 +12,13 @@ from sklearn.utils import check_random_state
 
 logger = logging.getLogger("skmts")
 
-__all__ = ["resolve_device", "seed_from", "torch_seed_scope", "NanStandardScaler"]
+__all__ = [
+    "resolve_device",
+    "seed_from",
+    "torch_seed_scope",
+    "verbose_logging",
+    "NanStandardScaler",
+]
 
 
 def resolve_device(device) -> str:
@@ -50,6 +57,30 @@ def torch_seed_scope(seed: int, device: str = "cpu"):
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
+
+
+@contextlib.contextmanager
+def verbose_logging(verbose: int):
+    """Let ``verbose >= 1`` be seen even when the application configured no logging.
+
+    skmts reports progress through ``logging.getLogger("skmts")`` at INFO. When neither
+    that logger nor the root logger has a handler, a stderr handler is attached for the
+    duration of the block, so ``verbose=1`` shows its per-epoch lines; an application
+    that configured logging keeps full control.
+    """
+    if verbose < 1 or logger.hasHandlers():
+        yield
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
 
 
 class NanStandardScaler:

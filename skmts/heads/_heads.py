@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from torch import nn
 
 from .._compat import Interval, _fit_context
-from .._utils import logger, resolve_device, seed_from, torch_seed_scope
+from .._utils import logger, resolve_device, seed_from, torch_seed_scope, verbose_logging
 from ..nn._heads import LinearHead, MLPHead
 
 __all__ = [
@@ -183,7 +183,7 @@ def _train_net(kind, module, X, y, *, lr, max_epochs, batch_size, weight_decay,
         )
     else:
         net = NeuralNetRegressor(criterion=nn.MSELoss, **kwargs)
-    with torch_seed_scope(seed, device):
+    with torch_seed_scope(seed, device), verbose_logging(verbose):
         net.fit(X_train, y_train)
     return net
 

@@ -10,7 +10,14 @@ import torch
 from torch import nn
 
 from .._compat import Interval, StrOptions
-from .._utils import NanStandardScaler, logger, resolve_device, seed_from, torch_seed_scope
+from .._utils import (
+    NanStandardScaler,
+    logger,
+    resolve_device,
+    seed_from,
+    torch_seed_scope,
+    verbose_logging,
+)
 from .._validation import Panel
 from ..nn._dmae import DMAEModule, dmae_losses
 from ..nn._masking import geometric_span_mask
@@ -23,15 +30,22 @@ __all__ = ["DMAETransformer"]
 class _DMAEFeatures(nn.Module):
     """Student encoder + pooling: the trainable feature extractor for fine-tuning."""
 
-    def __init__(self, encoder: nn.Module, pooling: str):
+    def __init__(self, encoder: nn.Module, pooling: str, layers: str):
         super().__init__()
         self.encoder = encoder
         self.pooling = pooling
+        self.layers = layers
 
     def forward(self, x, observed, valid):
         valid = valid.to(torch.bool)
-        h = self.encoder(x * observed.to(x.dtype), observed, valid)
-        return masked_pool(h, valid, self.pooling)
+        hs = self.encoder(x * observed.to(x.dtype), observed, valid, all_layers=True)
+        return _pool_layers(hs, valid, self.pooling, self.layers)
+
+
+def _pool_layers(hs: list, valid, pooling: str, layers: str) -> torch.Tensor:
+    """Pool the last layer's output, or every layer's, concatenated: (B, n_features_out)."""
+    chosen = hs if layers == "all" else hs[-1:]
+    return torch.cat([masked_pool(h.float(), valid, pooling) for h in chosen], dim=-1)
 
 
 class DMAETransformer(BaseSeriesTransformer):
@@ -75,8 +89,13 @@ class DMAETransformer(BaseSeriesTransformer):
     ema_momentum : float, default=0.99
         Momentum of the EMA teacher, in [0, 1).
     pooling : {"mean", "max", "meanmax", "last"}, default="meanmax"
-        How per-step latents become one vector; "meanmax" concatenates mean and max
-        (``2 * d_model`` features).
+        How per-step latents become one vector over the observed, unpadded steps;
+        "meanmax" concatenates mean and max.
+    layers : {"all", "last"}, default="all"
+        Pool the output of every encoder layer and concatenate (features at several
+        depths), or the last layer's only. There are
+        ``d_model * (2 if pooling == "meanmax" else 1) * (n_layers if layers == "all" else 1)``
+        output features.
     max_epochs : int, default=100
         Maximum training epochs.
     batch_size : int, default=64
@@ -96,7 +115,8 @@ class DMAETransformer(BaseSeriesTransformer):
         Seeds weight initialisation, masks, shuffling and the validation split.
         Global RNG state is left as found.
     verbose : int, default=0
-        0 is silent; >= 1 prints a per-epoch line and a progress bar.
+        0 is silent; >= 1 shows a progress bar and logs one line per epoch to the
+        ``"skmts"`` logger (shown on stderr when the application configured no logging).
 
     Attributes
     ----------
@@ -153,6 +173,7 @@ class DMAETransformer(BaseSeriesTransformer):
         "teacher": [StrOptions({"ema", "shared"})],
         "ema_momentum": [Interval(Real, 0, 1, closed="left")],
         "pooling": [StrOptions(set(POOLINGS))],
+        "layers": [StrOptions({"last", "all"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -178,6 +199,7 @@ class DMAETransformer(BaseSeriesTransformer):
         teacher="ema",
         ema_momentum=0.99,
         pooling="meanmax",
+        layers="all",
         max_epochs=100,
         batch_size=64,
         lr=1e-3,
@@ -199,6 +221,7 @@ class DMAETransformer(BaseSeriesTransformer):
         self.teacher = teacher
         self.ema_momentum = ema_momentum
         self.pooling = pooling
+        self.layers = layers
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -230,13 +253,17 @@ class DMAETransformer(BaseSeriesTransformer):
         seed = seed_from(self.random_state)
         self.scaler_ = NanStandardScaler().fit(panel.values, panel.observed)
         self.net_ = self._build_net(panel, device, seed)
-        with torch_seed_scope(seed, device):
+        with torch_seed_scope(seed, device), verbose_logging(self.verbose):
             if train:
                 self.net_.fit(self._feature_inputs(panel))
             else:
                 self.net_.initialize()
         self.net_.module_.eval()
-        self._n_features_out = self.d_model * (2 if self.pooling == "meanmax" else 1)
+        self._n_features_out = (
+            self.d_model
+            * (2 if self.pooling == "meanmax" else 1)
+            * (self.n_layers if self.layers == "all" else 1)
+        )
         self._seed = seed
 
     def _build_net(self, panel: Panel, device: str, seed: int):
@@ -287,6 +314,7 @@ class DMAETransformer(BaseSeriesTransformer):
             train_split=ValidSplit(self.validation_fraction, random_state=seed) if use_valid else None,
             iterator_train__shuffle=True,
             callbacks=callbacks,
+            callbacks__print_log__sink=logger.info if self.verbose >= 1 else _noop,
             device=device,
             verbose=int(self.verbose >= 1),
             mask_ratio=self.mask_ratio,
@@ -320,13 +348,13 @@ class DMAETransformer(BaseSeriesTransformer):
         out = []
         with torch.no_grad(), autocast(self.net_.device):
             for b in self._batches(panel):
-                h = module.encode(b["x"], b["observed"], b["valid"])
-                out.append(masked_pool(h.float(), b["valid"], self.pooling).cpu())
+                hs = module.encode(b["x"], b["observed"], b["valid"], all_layers=True)
+                out.append(_pool_layers(hs, b["valid"], self.pooling, self.layers).cpu())
         return torch.cat(out).numpy().astype(np.float32, copy=False)
 
     def _feature_module(self) -> nn.Module:
         encoder = copy.deepcopy(self.net_.module_.encoder).cpu()
-        return _DMAEFeatures(encoder, self.pooling)
+        return _DMAEFeatures(encoder, self.pooling, self.layers)
 
     @property
     def module_(self) -> DMAEModule:
@@ -414,6 +442,10 @@ class DMAETransformer(BaseSeriesTransformer):
                 total += loss["reconstruction"].item() * target
                 count += target
         return -total / max(count, 1.0)
+
+
+def _noop(*args, **kwargs):
+    pass
 
 
 def _like_input(values: np.ndarray, panel: Panel, X):

@@ -189,6 +189,9 @@ def test_verbose_zero_is_silent(panel, capfd):
     assert out == "" and err == ""
 
 
-def test_verbose_prints_epochs(panel, capsys):
+def test_verbose_logs_epochs(panel, capfd, caplog):
     DMAETransformer(**TINY, verbose=1).fit(panel)
-    assert "train_loss" in capsys.readouterr().out
+    assert "train_loss" in capfd.readouterr().err  # no logging configured: stderr
+    with caplog.at_level("INFO", logger="skmts"):
+        DMAETransformer(**TINY, verbose=1).fit(panel)
+    assert any("train_loss" in r.getMessage() for r in caplog.records)
