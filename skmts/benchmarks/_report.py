@@ -229,7 +229,9 @@ def _missing_tables(records) -> str:
         "and test with the same masks for every method of a seed; `mcar-0.3` = 30 % of the "
         "values missing completely at random, `block-0.3` = about 30 % in blocks spanning "
         "steps and neighbouring channels. Frozen backbones and DMAE: "
-        "StandardScaler + LogisticRegression(max_iter=1000) on the features. MiniRocket "
+        "StandardScaler + LogisticRegression(max_iter=1000) on the features; the PyPOTS "
+        "backbones fix the series length when built, so on series of different lengths "
+        "they get `n_steps` = the longest series of train and test. MiniRocket "
         "runs on linearly interpolated data (per channel along time, nearest value at the "
         "edges), interpolation time included in its fit and transform times. MAE compares each method's imputation "
         "of the test split with the values that were hidden.")
@@ -277,9 +279,11 @@ def _e2e_tables(records) -> str:
              "latency ratio vs modular"], rows))
     parts.append(
         "`<backbone>-modular-<head>`: the backbone is pretrained without labels on the whole "
-        "training split, frozen, and a StandardScaler + skmts head (linear or MLP) is "
-        "trained on the labelled subset. `-e2e-`: EndToEndClassifier starting from the same "
-        "pretrained backbone, fine-tuned with the head on the labelled subset. `-scratch-`: "
+        "training split, frozen, and an skmts head (LinearHeadClassifier or "
+        "MLPHeadClassifier, default settings, no feature scaling, as "
+        "EndToEndClassifier(freeze=True) would train it) is trained on its features of the "
+        "labelled subset. `-e2e-`: EndToEndClassifier with the same pretrained backbone and "
+        "the same head, fine-tuned together on the labelled subset. `-scratch-`: "
         "EndToEndClassifier(pretrain=False) on the labelled subset only. MiniRocket: "
         "transform fitted on the whole training split, RidgeClassifierCV on the labelled "
         "subset (linear interpolation first when values are missing). Labelled subsets "
@@ -332,7 +336,7 @@ def suite_section(suite: str, records: list[dict], *, command: str, n_seeds: int
         "",
         *(["> **Smoke run with `--quick` budgets: not a measurement.**", ""] if quick else []),
         f"- Command: `{command}`",
-        *([f"- Some of these results were measured by earlier runs of: "
+        *(["- Some of these results were measured by earlier runs of: "
            + ", ".join(f"`{c}`" for c in earlier)] if earlier else []),
         f"- Date: {date} (jobs finished {span}, UTC)",
         f"- Machine: {'; '.join(machines) if machines else '–'}",
@@ -400,6 +404,7 @@ def plot_e2e(records: list[dict], path) -> Path | None:
             ax.set_xscale("log")
             ticks = sorted({r["params"]["label_fraction"] for r in ok})
             ax.set_xticks(ticks, [f"{x:.0%}" for x in ticks])
+            ax.set_xlim(min(ticks) / 1.3, max(ticks) * 1.3)
             ax.minorticks_off()
             ax.set_title(f"{d}, {miss}")
             ax.set_xlabel("fraction of training labels")

@@ -305,6 +305,16 @@ def label_subset(y, fraction: float, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(picked))
 
 
+def _length_params(name: str, *panels) -> dict:
+    """``n_steps`` for a fixed-length (PyPOTS) backbone on ragged data: the longest series
+    of train and test, as a user serving such series would set it. {} otherwise."""
+    if name == "dmae" or all(isinstance(X, np.ndarray) for X in panels):
+        return {}
+    if "n_steps" not in inspect.signature(_frozen_class()).parameters:
+        return {}
+    return {"n_steps": int(max(len(s) for X in panels for s in _series(X)))}
+
+
 def _fit_length_guard(estimator, X, *extra, fixed=True):
     """Cut test series longer than a fixed-length backbone's fitted length.
 
@@ -312,7 +322,7 @@ def _fit_length_guard(estimator, X, *extra, fixed=True):
     up to 29 steps, its training split up to 26); DMAE (``fixed=False``) takes any length.
     Returns the (possibly cut) panels and the number of series that were cut.
     """
-    length = getattr(estimator, "n_timesteps_in_", None)
+    length = getattr(estimator, "n_steps_", getattr(estimator, "n_timesteps_in_", None))
     if not fixed or length is None or isinstance(X, np.ndarray):
         return (X, *extra, 0)
     n_cut = sum(len(s) > length for s in X)
@@ -555,9 +565,12 @@ def missing_job(job: dict) -> dict:
         # interpolation is part of this method, at fit and at inference
         return _add_preprocessing(out, t_train.seconds, t_test.seconds, _n(X_test))
     name = "dmae" if method == "dmae" else params["backbone"]
-    emb = _backbone(name, seed, params.get("budget", {}))
+    emb = _backbone(name, seed, {**params.get("budget", {}),
+                                 **_length_params(name, X_train, X_test)})
     fixed = name != "dmae"
     out = _pipeline_run(emb, X_train, y_train, X_test, y_test, fixed_length=fixed)
+    if getattr(emb, "n_steps", None):
+        out["n_steps"] = int(emb.n_steps)
     fitted = out.pop("_emb")
     if setting != "complete":
         X_used, X_full_used, _ = _fit_length_guard(fitted, X_test, X_test_full, fixed=fixed)
@@ -597,8 +610,6 @@ def e2e_job(job: dict) -> dict:
     """Modular (frozen backbone + head) vs end-to-end vs from scratch vs MiniRocket,
     with a stratified fraction of the training labels."""
     from sklearn.metrics import accuracy_score
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
 
     seed, p = job["seed"], job["params"]
     X_train, y_train, X_test, y_test, _, _ = load_setting(job["dataset"], p["missing"], seed)
@@ -616,32 +627,33 @@ def e2e_job(job: dict) -> dict:
         out.update(_minirocket_run(X_train, _take(X_train, lab), y_lab, X_test_i, y_test, seed))
         return _add_preprocessing(out, t_train.seconds, t_test.seconds, _n(X_test))
 
-    name, kind, budget = p["backbone"], p["kind"], p.get("budget", {})
-    head_cls = _head_class(p["head"])
+    name, kind = p["backbone"], p["kind"]
+    budget = {**p.get("budget", {}), **_length_params(name, X_train, X_test)}
+    # one head configuration on both sides; EndToEndClassifier clones it
+    head = _make(_head_class(p["head"]), {"random_state": seed}, p.get("head_budget", {}))
     if kind == "modular":
         backbone, pre_s, cached = _pretrained(name, job, X_train, budget)
-        head = _make(head_cls, {"random_state": seed}, p.get("head_budget", {}))
-        # the heads do not scale their input: standardise the features first
-        model = Pipeline([("scale", StandardScaler()), ("head", head)])
         X_test, n_cut = _fit_length_guard(backbone, X_test, fixed=name != "dmae")
+        # Pipeline([backbone, head]) with the backbone frozen, which is what
+        # EndToEndClassifier(freeze=True) trains: no feature scaling on either side
         with _Timer() as fit:
-            model.fit(backbone.transform(X_lab), y_lab)
+            head.fit(backbone.transform(X_lab), y_lab)
         with _Timer() as inf:
-            pred = model.predict(backbone.transform(X_test))
+            pred = head.predict(backbone.transform(X_test))
         out.update(pretrain_s=pre_s, head_s=fit.seconds, fit_s=pre_s + fit.seconds,
                    pretrain_cached=cached)
     else:
         e2e_cls = _e2e_class()
         if kind == "e2e":
             backbone, pre_s, cached = _pretrained(name, job, X_train, budget)
-            est = _make(e2e_cls, {"backbone": backbone, "head": p["head"], "pretrain": True,
+            est = _make(e2e_cls, {"backbone": backbone, "head": head, "pretrain": True,
                                   "freeze": False, "random_state": seed},
                         p.get("e2e_budget", {}))
             out.update(pretrain_s=pre_s, pretrain_cached=cached)
         else:
             pre_s = 0.0
             est = _make(e2e_cls, {"backbone": _backbone(name, seed, budget),
-                                  "head": p["head"], "pretrain": False,
+                                  "head": head, "pretrain": False,
                                   "random_state": seed}, p.get("e2e_budget", {}))
         with _Timer() as fit:
             est.fit(X_lab, y_lab)
