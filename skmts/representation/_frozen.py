@@ -349,6 +349,9 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
                 raise RuntimeError(
                     f"pretraining PyPOTS {BACKBONES[key].name} failed: {detail}"
                 ) from err
+        # the best weights are already loaded into the model; PyPOTS's extra copy of them
+        # would only make the pickle 50 % larger
+        model.best_model_dict = None
         return model
 
     def _check_pretrained(self, model, panel: Panel) -> None:

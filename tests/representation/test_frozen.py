@@ -99,10 +99,8 @@ def test_backbone_names_are_case_insensitive(fitted, panel):
 
 
 @pytest.mark.parametrize("pooling, width", [("mean", 8), ("max", 8), ("meanmax", 16), ("last", 8)])
-def test_per_step_latent_pooled_over_observed_steps(pooling, width, fitted, ragged):
-    est = clone(fitted["saits"]).set_params(pooling=pooling)
-    est.__dict__.update({k: v for k, v in fitted["saits"].__dict__.items() if k.endswith("_")})
-    est._n_features_out = width
+def test_per_step_latent_pooled_over_observed_steps(pooling, width, panel, ragged):
+    est = _tiny("saits", pooling=pooling).fit(panel)
     Z = est.transform(ragged)
     assert Z.shape == (6, width)
     # manual pooling of the raw latent over the steps that have an observed value
@@ -247,6 +245,16 @@ def test_longer_series_are_refused_with_the_fitted_length(fitted):
         fitted["saits"].impute(X)
 
 
+def test_n_steps_accepts_longer_series_later(panel):
+    est = _tiny("saits", n_steps=20).fit(panel)
+    assert est.n_steps_ == 20 and est.n_timesteps_in_ == 16
+    longer = np.random.default_rng(0).normal(size=(3, 20, 3))
+    assert est.transform(longer).shape == (3, 8)
+    assert est.impute(panel).shape == panel.shape
+    with pytest.raises(ValueError, match="n_steps=8 is shorter than the longest series in X"):
+        _tiny("saits", n_steps=8).fit(panel)
+
+
 @pytest.mark.parametrize(
     "kwargs, err, match",
     [
@@ -300,6 +308,7 @@ def test_joblib_round_trip_gives_identical_transform(name, fitted, panel, tmp_pa
     assert loaded.score(panel) == est.score(panel)
     # the original stays usable (pickling does not move or mutate it)
     assert est.model_.model.training is False
+    assert est.model_.best_model_dict is None  # no second copy of the weights in the pickle
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a machine without CUDA")
@@ -436,10 +445,8 @@ def test_feature_module_matches_transform_and_trains(name, fitted, ragged):
     pickle.dumps(module)  # no lambdas or live hooks left on the module
 
 
-def test_pandas_output(fitted, panel):
-    est = clone(fitted["grud"])
-    est.__dict__.update({k: v for k, v in fitted["grud"].__dict__.items() if k.endswith("_")})
-    est._n_features_out = fitted["grud"]._n_features_out
+def test_pandas_output(panel):
+    est = _tiny("grud", epochs=1).fit(panel)
     df = est.set_output(transform="pandas").transform(panel)
     assert list(df.columns) == [f"frozenimputertransformer{i}" for i in range(8)]
 
