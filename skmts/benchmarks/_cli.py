@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backbones", nargs="+", metavar="NAME",
                         help="missing suite: frozen backbones (default: saits transformer "
                              "timesnet brits grud csai); e2e suite: backbones (default: dmae)")
+    parser.add_argument("--settings", nargs="+", metavar="SETTING",
+                        help="missing and e2e suites: only these missingness settings "
+                             "(missing: complete mcar-0.1 mcar-0.3 block-0.1 block-0.3; "
+                             "e2e: complete mcar-0.3)")
     parser.add_argument("--device", help="device for skmts estimators (default: theirs, 'auto')")
     parser.add_argument("--timeout", type=float, default=3600.0, metavar="SECONDS",
                         help="seconds one job may run before it is killed (default: %(default)s)")
@@ -91,6 +95,7 @@ def main(argv=None) -> int:
     opts = _suites.Options(datasets=datasets, seeds=args.seeds, quick=args.quick,
                            methods=tuple(args.methods) if args.methods else None,
                            backbones=tuple(args.backbones) if args.backbones else None,
+                           settings=tuple(args.settings) if args.settings else None,
                            device=args.device, workdir=str(results_dir))
     machine = machine_info()
     command = shlex.join(["python", "-m", "skmts.benchmarks", *argv])

@@ -83,6 +83,7 @@ class Options:
     quick: bool = False
     methods: tuple | None = None
     backbones: tuple | None = None
+    settings: tuple | None = None
     device: str | None = None
     workdir: str = "benchmark-results"
 
@@ -101,6 +102,9 @@ class Options:
         if self.device is not None:
             budget["device"] = self.device
         return budget
+
+    def settings_for(self, default: tuple) -> tuple:
+        return tuple(s for s in default if not self.settings or s in self.settings)
 
     def keep(self, method: str) -> bool:
         return not self.methods or any(fnmatch.fnmatch(method, pat) for pat in self.methods)
@@ -168,7 +172,7 @@ def _plan_ablation(opts: Options) -> list[Job]:
 
 def _plan_missing(opts: Options) -> list[Job]:
     backbones = opts.backbones or (QUICK_FROZEN_BACKBONES if opts.quick else FROZEN_BACKBONES)
-    settings = QUICK_MISSING_SETTINGS if opts.quick else MISSING_SETTINGS
+    settings = opts.settings_for(QUICK_MISSING_SETTINGS if opts.quick else MISSING_SETTINGS)
     jobs = []
     for dataset in opts.datasets_for("missing", MISSING_DATASETS):
         for seed in range(opts.n_seeds("missing")):
@@ -190,7 +194,7 @@ def _plan_e2e(opts: Options) -> list[Job]:
     jobs = []
     for dataset in opts.datasets_for("e2e", E2E_DATASETS):
         for seed in range(opts.n_seeds("e2e")):
-            for missing in E2E_MISSING:
+            for missing in opts.settings_for(E2E_MISSING):
                 for frac in fractions:
                     setting = f"{missing}/labels={frac:g}"
                     base = {"missing": missing, "label_fraction": frac}
