@@ -121,7 +121,7 @@ class _ErrorRecorder(logging.Handler):
 
 @contextlib.contextmanager
 def pypots_logging(verbose: int):
-    """Route PyPOTS's log during a fit: its per-epoch lines on stderr at ``verbose>=1``, else nothing.
+    """Route PyPOTS's log during a fit: per-epoch lines on stderr at ``verbose>=1``, else none.
 
     Yields the list that collects PyPOTS's ERROR messages. Everything is restored after.
     """
@@ -442,7 +442,8 @@ def build_pypots_model(
         params = spec.adapt(params, n_steps, n_features, set(user))
     if n_steps < spec.min_steps:
         raise ValueError(
-            f"{spec.name} needs series of at least {spec.min_steps} timesteps; got n_steps={n_steps}."
+            f"{spec.name} needs series of at least {spec.min_steps} timesteps; "
+            f"got n_steps={n_steps}."
         )
     try:
         with warnings.catch_warnings():
@@ -484,7 +485,7 @@ def _deltas(mask: np.ndarray) -> np.ndarray:
 
 
 def _last_obs(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """CSAI's ``compute_last_obs`` vectorised: the last value observed strictly before t (else 0)."""
+    """CSAI's ``compute_last_obs``, vectorised: last value observed strictly before t, else 0."""
     out = np.zeros_like(values, dtype=np.float32)
     cur = np.zeros(values.shape[::2], dtype=np.float32)  # (n, C)
     seen = np.zeros(values.shape[::2], dtype=bool)

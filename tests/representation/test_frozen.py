@@ -145,7 +145,8 @@ def test_rnn_features_are_final_hidden_states(name, fitted, panel):
     est = fitted[name]
     Z = est.transform(panel)
     module = est._module(est.model_.model).eval()
-    inputs = {k: torch.as_tensor(v) for k, v in est._feature_inputs(est._check_panel(panel)).items()}
+    raw = est._feature_inputs(est._check_panel(panel))
+    inputs = {k: torch.as_tensor(v) for k, v in raw.items()}
     with torch.no_grad():
         core_in = module._core_inputs(inputs)
         if name == "grud":
@@ -259,13 +260,19 @@ def test_n_steps_accepts_longer_series_later(panel):
     "kwargs, err, match",
     [
         ({"backbone": "lstm"}, ValueError, "backbone='lstm' is not a known backbone"),
-        ({"backbone_params": {"d_modle": 8}}, ValueError, "'d_modle', which PyPOTS SAITS does not accept"),
+        ({"backbone_params": {"d_modle": 8}}, ValueError,
+         "'d_modle', which PyPOTS SAITS does not accept"),
         ({"backbone_params": {"epochs": 3}}, ValueError, "may not set 'epochs'"),
-        ({"backbone_params": {"d_model": 10, "n_heads": 4}}, ValueError, "d_model=10 must be divisible by n_heads=4"),
-        ({"backbone": "csai", "backbone_params": {"step_channels": 4}}, ValueError, "step_channels=4 must be a multiple of 8"),
-        ({"backbone": "timesnet", "backbone_params": {"top_k": 12}}, ValueError, "top_k=12 is too large"),
-        ({"backbone": "brits", "backbone_params": {"rnn_hidden_size": -1}}, ValueError, "PyPOTS BRITS rejected"),
-        ({"missing_rate": 1.0}, ValueError, "'missing_rate' parameter of FrozenImputerTransformer must be"),
+        ({"backbone_params": {"d_model": 10, "n_heads": 4}}, ValueError,
+         "d_model=10 must be divisible by n_heads=4"),
+        ({"backbone": "csai", "backbone_params": {"step_channels": 4}}, ValueError,
+         "step_channels=4 must be a multiple of 8"),
+        ({"backbone": "timesnet", "backbone_params": {"top_k": 12}}, ValueError,
+         "top_k=12 is too large"),
+        ({"backbone": "brits", "backbone_params": {"rnn_hidden_size": -1}}, ValueError,
+         "PyPOTS BRITS rejected"),
+        ({"missing_rate": 1.0}, ValueError,
+         "'missing_rate' parameter of FrozenImputerTransformer must be"),
         ({"missing_pattern": "mar"}, ValueError, "'missing_pattern' parameter"),
     ],
 )
@@ -459,7 +466,8 @@ def test_fit_transform_equals_fit_then_transform(panel):
 
 # ---- scikit-learn compatibility -------------------------------------------------------
 _EXPECTED_FAILED = {
-    "check_n_features_in": "n_features_in_ counts channels; a 2-D X is univariate with time on axis 1",
+    "check_n_features_in": "n_features_in_ counts channels; a 2-D X is univariate with time "
+    "on axis 1",
     "check_n_features_in_after_fitting": "series length may differ between fit and transform "
     "(shorter series are padded), and n_features_in_ counts channels",
     "check_dataframe_column_names_consistency": "a plain DataFrame is a univariate panel whose "
