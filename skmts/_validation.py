@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
-__all__ = ["Panel", "check_panel", "to_panel"]
+__all__ = ["Panel", "check_panel", "to_panel", "restore_layout"]
 
 
 @dataclass(frozen=True)
@@ -271,3 +271,21 @@ def check_panel(estimator, X, *, reset: bool, input_name: str = "X") -> Panel:
             f"is expecting {expected} channels as input."
         )
     return panel
+
+
+def restore_layout(values: np.ndarray, panel: Panel, X):
+    """Return ``values`` (n, T, C), aligned with ``panel``, in the layout of the input ``X``.
+
+    A list gives a list of unpadded series (1-D series stay 1-D), a 2-D array a 2-D
+    array, a MultiIndex DataFrame a DataFrame with the same index and columns, anything
+    else a 3-D array. Used by the estimators' ``impute`` methods.
+    """
+    if isinstance(X, (list, tuple)):
+        series = [values[i, : panel.lengths[i]] for i in range(panel.n_samples)]
+        return [s[:, 0] if np.ndim(x) == 1 else s for s, x in zip(series, X)]
+    if hasattr(X, "index") and getattr(X.index, "nlevels", 1) > 1:
+        flat = np.concatenate([values[i, : panel.lengths[i]] for i in range(panel.n_samples)])
+        return type(X)(flat, index=X.index, columns=X.columns)
+    if np.ndim(X) == 2:
+        return values[:, :, 0]
+    return values

@@ -33,7 +33,6 @@ import contextlib
 import copy
 import inspect
 import logging
-import math
 import os
 import random
 import sys
@@ -45,6 +44,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._missing import _PATTERNS as _MISSING_PATTERNS
+from .._missing import inject_missing as _inject_missing
 from .._utils import torch_seed_scope
 from ..nn._pooling import masked_pool
 
@@ -173,39 +174,21 @@ def rng_scope(seed: int, device: str = "cpu"):
 # Synthetic missingness (PyGrinder)
 # ---------------------------------------------------------------------------------------
 def inject_missing(values: np.ndarray, pattern: str, rate: float, seed: int) -> np.ndarray:
-    """Hide observed values of ``values`` (n, T, C) with PyGrinder; returns a new array.
+    """Hide observed values of ``values`` (n, T, C) for validation; returns a new array.
 
-    ``"mcar"`` hides each value with probability ``rate`` (``pygrinder.mcar``); ``"seq"``
-    hides runs of ``ceil(rate * T)`` steps of one channel (``pygrinder.seq_missing``);
-    ``"block"`` hides blocks of ``ceil(rate * T)`` steps by ``max(1, C // 2)`` channels
-    (``pygrinder.block_missing``, its ``factor`` chosen so that about ``rate`` of the
-    values are hit before overlaps). Sizes are chosen so that PyGrinder's hit rate stays
-    <= 1. At least one observed value is always hidden. Global RNG state is restored.
+    :func:`skmts.datasets.inject_missing` (PyGrinder, seeded, global RNG restored) with
+    one addition: at least one observed value is always hidden, so a validation set
+    always has something to score.
     """
-    import_pypots()
-    import pygrinder
-
+    if pattern not in _MISSING_PATTERNS:
+        raise ValueError(f"missing_pattern must be 'mcar', 'seq' or 'block'; got {pattern!r}.")
+    import_pypots()  # silences PyGrinder's loggers on first use
     values = np.asarray(values, dtype=np.float32)
-    n, t, c = values.shape
-    run = int(min(t, max(1, math.ceil(rate * t))))
-    with rng_scope(seed):
-        if pattern == "mcar":
-            out = pygrinder.mcar(values, rate)
-        elif pattern == "seq":
-            out = pygrinder.seq_missing(values, rate, run)
-        elif pattern == "block":
-            width = max(1, c // 2)
-            factor = rate / (c - width + 1)
-            out = pygrinder.block_missing(values, factor, run, width)
-        else:
-            raise ValueError(
-                f"missing_pattern must be 'mcar', 'seq' or 'block'; got {pattern!r}."
-            )
-        out = np.asarray(out, dtype=np.float32)
-        observed = ~np.isnan(values)
-        if not (observed & np.isnan(out)).any():
-            flat = np.flatnonzero(observed)
-            out.reshape(-1)[np.random.choice(flat)] = np.nan
+    out = _inject_missing(values, float(rate), pattern, random_state=seed).astype(np.float32)
+    observed = ~np.isnan(values)
+    if not (observed & np.isnan(out)).any():
+        flat = np.flatnonzero(observed)
+        out.reshape(-1)[np.random.default_rng(seed).choice(flat)] = np.nan
     return out
 
 

@@ -18,7 +18,7 @@ from .._utils import (
     torch_seed_scope,
     verbose_logging,
 )
-from .._validation import Panel
+from .._validation import Panel, restore_layout
 from ..nn._dmae import DMAEModule, dmae_losses
 from ..nn._masking import geometric_span_mask
 from ..nn._pooling import masked_pool
@@ -404,7 +404,7 @@ class DMAETransformer(BaseSeriesTransformer):
                 recon.append(module.decoder(h).float().cpu())
         recon = self.scaler_.inverse_transform(torch.cat(recon).numpy())
         filled = np.where(panel.observed, panel.values, recon).astype(np.float32)
-        return _like_input(filled, panel, X)
+        return restore_layout(filled, panel, X)
 
     def score(self, X, y=None):
         """Minus the masked reconstruction error (MSE in scaled units) on ``X``.
@@ -446,20 +446,3 @@ class DMAETransformer(BaseSeriesTransformer):
 
 def _noop(*args, **kwargs):
     pass
-
-
-def _like_input(values: np.ndarray, panel: Panel, X):
-    """Return ``values`` (n, T, C) in the layout of the original input ``X``.
-
-    A list gives a list (1-D series stay 1-D), a 2-D array a 2-D array, a MultiIndex
-    DataFrame a DataFrame with the same index and columns, anything else a 3-D array.
-    """
-    if isinstance(X, (list, tuple)):
-        series = [values[i, : panel.lengths[i]] for i in range(panel.n_samples)]
-        return [s[:, 0] if np.ndim(x) == 1 else s for s, x in zip(series, X)]
-    if hasattr(X, "index") and getattr(X.index, "nlevels", 1) > 1:
-        flat = np.concatenate([values[i, : panel.lengths[i]] for i in range(panel.n_samples)])
-        return type(X)(flat, index=X.index, columns=X.columns)
-    if np.ndim(X) == 2:
-        return values[:, :, 0]
-    return values

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions
 from .._utils import NanStandardScaler, resolve_device, seed_from
-from .._validation import Panel
+from .._validation import Panel, restore_layout
 from ..backbones._pypots import (
     BACKBONES,
     PyPOTSFeatureModule,
@@ -448,17 +448,13 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
 
         Returns
         -------
-        X_imputed : ndarray, dtype float32
-            Observed values unchanged, missing ones imputed. A 2-D array (or a list of
-            equal-length 1-D series) comes back as (n_samples, n_timesteps); anything else
-            as (n_samples, n_timesteps, n_channels), where a ragged panel is padded to its
-            longest series with NaN after the end of each shorter series.
+        X_imputed : ndarray of shape (n_samples, n_timesteps, n_channels) or list
+            A new panel in the input's layout (a list for a list input, a 2-D array for a
+            2-D input, a DataFrame for a MultiIndex DataFrame): observed values unchanged,
+            missing ones imputed, no padding added.
         """
         panel = self._check_panel(X)
-        out = self._impute_panel(panel)
-        if _is_univariate_2d(X):
-            return out[..., 0]
-        return out
+        return restore_layout(self._impute_panel(panel), panel, X)
 
     def score(self, X, y=None):
         """Minus the imputation MAE on observed values hidden on purpose.
@@ -504,11 +500,3 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
             state = dict(state)
             state["model_"], state["device_"] = _load_model(saved)
         super().__setstate__(state)
-
-
-def _is_univariate_2d(X) -> bool:
-    if hasattr(X, "index") and getattr(X.index, "nlevels", 1) > 1:
-        return False
-    if isinstance(X, (list, tuple)):
-        return len(X) > 0 and all(np.ndim(s) == 1 for s in X) and len({len(s) for s in X}) == 1
-    return np.ndim(X) == 2
