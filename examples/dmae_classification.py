@@ -5,7 +5,7 @@ LogisticRegression sit on top in an ordinary scikit-learn Pipeline. NaN marks a
 missing value: skmts never shows it to the encoder as a value and never puts it
 in a loss, so no imputation step is needed before the pipeline.
 
-Run: python examples/dmae_classification.py  (about a minute on 2 CPU cores)
+Run: python examples/dmae_classification.py  (under a minute on 2 CPU cores)
 """
 
 import time
@@ -28,10 +28,10 @@ X_test_missing = inject_missing(X_test, 0.2, random_state=1)
 print(f"missing values: {np.isnan(X_train_missing).mean():.1%} of train, "
       f"{np.isnan(X_test_missing).mean():.1%} of test")
 
-# A small budget so that the example runs in about a minute on a laptop CPU. The
+# A small budget so that the example runs in well under a minute on a laptop CPU. The
 # defaults are d_model=64, n_layers=3, max_epochs=100 with early stopping (patience=10);
 # use them (DMAETransformer(random_state=0)) for the best accuracy.
-dmae = DMAETransformer(d_model=32, n_heads=4, n_layers=2, d_ff=64, max_epochs=10,
+dmae = DMAETransformer(d_model=32, n_heads=4, n_layers=2, d_ff=64, max_epochs=40,
                        random_state=0)
 clf = Pipeline([
     ("emb", dmae),

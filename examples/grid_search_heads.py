@@ -5,7 +5,7 @@ when only the head's settings change, the fitted DMAE backbone of that fold is l
 from the cache instead of being pretrained again. Here 4 head settings x 3 folds cost
 3 pretrainings (+1 for the final refit on all the data) instead of 13.
 
-Run: python examples/grid_search_heads.py  (about a minute on 2 CPU cores)
+Run: python examples/grid_search_heads.py  (under a minute on 2 CPU cores)
 """
 
 import tempfile

@@ -8,7 +8,7 @@ series without labels; then, on the labelled quarter only:
                 a smaller learning rate (backbone_lr, default: the head's lr / 10).
 Both use the same pretrained backbone and the same head object (architecture and recipe).
 
-Run: python examples/modular_vs_end_to_end.py  (about a minute on 2 CPU cores)
+Run: python examples/modular_vs_end_to_end.py  (under a minute on 2 CPU cores)
 """
 
 import time
@@ -29,7 +29,7 @@ print(f"{len(X_train)} series for pretraining, {len(X_lab)} of them labelled")
 
 # Small budgets for a quick run (defaults: DMAE max_epochs=100, head max_epochs=200,
 # both with early stopping, patience=10).
-backbone = DMAETransformer(d_model=32, n_heads=4, n_layers=2, d_ff=64, max_epochs=8,
+backbone = DMAETransformer(d_model=32, n_heads=4, n_layers=2, d_ff=64, max_epochs=30,
                            random_state=0)
 head = LinearHeadClassifier(max_epochs=50, random_state=0)
 start = time.perf_counter()

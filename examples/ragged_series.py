@@ -5,7 +5,7 @@ they are, a list of (n_timesteps_i, n_channels) arrays: they are padded internal
 the padding is kept out of attention, BatchNorm statistics, losses and pooling, so a
 series' features do not depend on how long the other series are.
 
-Run: python examples/ragged_series.py  (well under a minute on 2 CPU cores)
+Run: python examples/ragged_series.py  (under a minute on 2 CPU cores)
 """
 
 import time
@@ -26,7 +26,7 @@ print(f"{len(X_train)} training series, {X_train[0].shape[1]} channels, "
 
 # Small budget for a quick run; the defaults (d_model=64, n_layers=3, max_epochs=100,
 # patience=10) are what docs/benchmarks.md measures.
-dmae = DMAETransformer(d_model=32, n_heads=4, n_layers=2, d_ff=64, max_epochs=10,
+dmae = DMAETransformer(d_model=32, n_heads=4, n_layers=2, d_ff=64, max_epochs=30,
                        random_state=0)
 clf = make_pipeline(dmae, StandardScaler(), LogisticRegression(max_iter=1000))
 start = time.perf_counter()
