@@ -39,7 +39,12 @@ class _DMAEFeatures(nn.Module):
     def forward(self, x, observed, valid):
         valid = valid.to(torch.bool)
         hs = self.encoder(x * observed.to(x.dtype), observed, valid, all_layers=True)
-        return _pool_layers(hs, valid, self.pooling, self.layers)
+        return _pool_layers(hs, _pooled_steps(valid, observed), self.pooling, self.layers)
+
+
+def _pooled_steps(valid, observed) -> torch.Tensor:
+    """(B, T): unpadded steps with at least one observed value: those that are pooled."""
+    return valid.to(torch.bool) & observed.to(torch.bool).any(-1)
 
 
 def _pool_layers(hs: list, valid, pooling: str, layers: str) -> torch.Tensor:
@@ -349,7 +354,8 @@ class DMAETransformer(BaseSeriesTransformer):
         with torch.no_grad(), autocast(self.net_.device):
             for b in self._batches(panel):
                 hs = module.encode(b["x"], b["observed"], b["valid"], all_layers=True)
-                out.append(_pool_layers(hs, b["valid"], self.pooling, self.layers).cpu())
+                steps = _pooled_steps(b["valid"], b["observed"])
+                out.append(_pool_layers(hs, steps, self.pooling, self.layers).cpu())
         return torch.cat(out).numpy().astype(np.float32, copy=False)
 
     def _feature_module(self) -> nn.Module:
