@@ -14,8 +14,6 @@ PANEL_EXPECTED_FAILURES = {
     "check_transformer_general": "it ends by requiring transform to reject a 2-D input "
     "with one column less, i.e. a shorter univariate series, which skmts accepts by design "
     "(fit_transform == fit().transform is tested in tests/representation)",
-    "check_dataframe_column_names_consistency": "a plain DataFrame is a univariate panel "
-    "whose columns are time steps, not features",
 }
 
 

@@ -469,8 +469,6 @@ _EXPECTED_FAILED = {
     "on axis 1",
     "check_n_features_in_after_fitting": "series length may differ between fit and transform "
     "(shorter series are padded), and n_features_in_ counts channels",
-    "check_dataframe_column_names_consistency": "a plain DataFrame is a univariate panel whose "
-    "columns are time steps, not features",
     # its last step transforms X[:, :-1] (a 2-D X: shorter univariate series) and expects an
     # error; shorter series are padded by design. Its other steps are in
     # test_fit_transform_equals_fit_then_transform.
