@@ -133,7 +133,13 @@ def load_dataset(name, split=None):
     info = _dataset_info(name)
     if split not in (None, "train", "test"):
         raise ValueError(f"split must be 'train', 'test' or None, got {split!r}.")
-    import sktime.datasets
+    try:
+        import sktime.datasets
+    except ImportError as err:
+        raise ImportError(
+            "load_dataset reads the datasets shipped inside sktime, which is not installed; "
+            "install it with `pip install sktime` (or `pip install skmts[sktime]`)."
+        ) from err
 
     loader = getattr(sktime.datasets, info.loader)
     kwargs = {"split": split, "return_X_y": True}
