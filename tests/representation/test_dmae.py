@@ -1,3 +1,4 @@
+import logging
 import pickle
 import re
 
@@ -189,9 +190,16 @@ def test_verbose_zero_is_silent(panel, capfd):
     assert out == "" and err == ""
 
 
-def test_verbose_logs_epochs(panel, capfd, caplog):
+def test_verbose_shows_epochs_on_stderr_without_logging_config(panel, capfd, monkeypatch):
+    # as in a plain script: no handler anywhere (pytest's own handlers removed here)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setattr(logging.getLogger("skmts"), "handlers", [])
     DMAETransformer(**TINY, verbose=1).fit(panel)
-    assert "train_loss" in capfd.readouterr().err  # no logging configured: stderr
+    assert "train_loss" in capfd.readouterr().err
+    assert logging.getLogger("skmts").handlers == []  # the temporary handler is gone
+
+
+def test_verbose_logs_epochs_to_the_skmts_logger(panel, caplog):
     with caplog.at_level("INFO", logger="skmts"):
         DMAETransformer(**TINY, verbose=1).fit(panel)
     assert any("train_loss" in r.getMessage() for r in caplog.records)
