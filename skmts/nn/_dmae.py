@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._encoder import SeriesEncoder, sinusoidal_positions
-from ._pooling import masked_pool
 
 __all__ = ["FeatureQuery", "DMAEModule", "dmae_losses"]
 
@@ -140,8 +139,3 @@ def dmae_losses(out: dict, x, observed, valid, hidden) -> dict:
         diff = ((out["latent_pred"].float() - out["latent_target"].float()) ** 2).mean(-1)
         losses["alignment"] = (diff * steps).sum() / steps.sum().clamp(min=1.0)
     return losses
-
-
-def pooled_features(module: DMAEModule, x, observed, valid, pooling: str) -> torch.Tensor:
-    """Pooled student features (B, d) or (B, 2d) for "meanmax"."""
-    return masked_pool(module.encode(x, observed, valid), valid, pooling)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-__all__ = ["masked_pool", "MaskedPool"]
+__all__ = ["masked_pool"]
 
 
 def masked_pool(h: torch.Tensor, valid: torch.Tensor, how: str = "mean") -> torch.Tensor:
@@ -29,17 +28,3 @@ def masked_pool(h: torch.Tensor, valid: torch.Tensor, how: str = "mean") -> torc
     if how == "meanmax":
         return torch.cat([mean, mx], dim=-1)
     raise ValueError(f"pooling must be one of 'mean', 'max', 'meanmax', 'last'; got {how!r}.")
-
-
-class MaskedPool(nn.Module):
-    """:func:`masked_pool` as a module (no parameters)."""
-
-    def __init__(self, how: str = "mean"):
-        super().__init__()
-        self.how = how
-
-    def forward(self, h: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-        return masked_pool(h, valid, self.how)
-
-    def out_features(self, d: int) -> int:
-        return 2 * d if self.how == "meanmax" else d
