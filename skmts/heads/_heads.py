@@ -119,9 +119,10 @@ def _split_indices(n: int, fraction: float, seed: int, stratify=None):
         return all_idx, None
     if stratify is not None:
         _, counts = np.unique(stratify, return_counts=True)
-        # a stratified split needs every class twice and room for one of each class
+        # a stratified split needs every class twice and room for one of each class;
+        # without one, a split could take away a class's only examples: train on all
         if counts.min() < 2 or n_valid < len(counts) or n - n_valid < len(counts):
-            stratify = None
+            return all_idx, None
     train, valid = train_test_split(
         all_idx, test_size=n_valid, random_state=seed, stratify=stratify
     )

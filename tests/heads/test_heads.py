@@ -204,3 +204,15 @@ def test_pickle_roundtrip(blobs):
     clf2 = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(clf.predict_proba(X), clf2.predict_proba(X))
     assert clone(clf).get_params() == clf.get_params()
+
+
+def test_no_validation_split_that_could_drop_a_class():
+    # one labelled series per class: a split would hold out a class's only example
+    y = np.array([0, 1, 2, 3])
+    train, valid = _split_indices(4, 0.1, 0, stratify=y)
+    assert valid is None and train.tolist() == [0, 1, 2, 3]
+    X = np.random.default_rng(0).normal(size=(4, 3)) + y[:, None] * 3
+    clf = LinearHeadClassifier(lr=0.5, max_epochs=200, patience=None, random_state=0).fit(X, y)
+    assert set(clf.predict(X)) == {0, 1, 2, 3}
+    train, valid = _split_indices(40, 0.1, 0, stratify=np.repeat([0, 1], 20))
+    assert valid is not None and len(valid) == 4  # a stratified split where one is possible
