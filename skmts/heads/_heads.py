@@ -68,7 +68,8 @@ _TRAINING_DOC = """lr : float, default={lr}
         monitor ``valid_loss`` for early stopping; the weights of the best epoch are
         restored at the end. 0 trains on everything and early stopping then watches
         ``train_loss``. The split is skipped when it would leave fewer than 2
-        training samples.
+        training samples and, for classifiers, when a stratified split is impossible
+        (a class with a single sample, or more classes than held-out samples).
     patience : int or None, default=10
         Stop after this many epochs without improvement of the monitored loss;
         None trains for ``max_epochs``.
