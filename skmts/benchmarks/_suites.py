@@ -463,7 +463,6 @@ def _minirocket_run(X_unlabelled, X_train, y_train, X_test, y_test, seed):
     context breaks on skbase objects).
     """
     from sklearn.linear_model import RidgeClassifierCV
-    from sklearn.metrics import accuracy_score
 
     _warm_minirocket(X_train, seed)
     trf = _minirocket_for(X_train, seed)
@@ -476,14 +475,23 @@ def _minirocket_run(X_unlabelled, X_train, y_train, X_test, y_test, seed):
     with _Timer() as pr:
         pred = clf.predict(F)
     return {
+        **_scores(y_test, pred, fit, tr, pr, F),
+        "estimator": type(trf).__name__,
+        "alpha": float(clf.alpha_),
+    }
+
+
+def _scores(y_test, pred, fit, tr, pr, F) -> dict:
+    """Accuracy, timings and latency per test series of one fitted method."""
+    from sklearn.metrics import accuracy_score
+
+    return {
         "accuracy": float(accuracy_score(y_test, pred)),
         "fit_s": fit.seconds,
         "transform_s": tr.seconds,
         "predict_s": pr.seconds,
-        "latency_ms": 1000 * (tr.seconds + pr.seconds) / _n(X_test),
+        "latency_ms": 1000 * (tr.seconds + pr.seconds) / len(pred),
         "n_features": int(F.shape[1]),
-        "estimator": type(trf).__name__,
-        "alpha": float(clf.alpha_),
     }
 
 
@@ -513,7 +521,6 @@ def classification_job(job: dict) -> dict:
 
 def _pipeline_run(emb, X_train, y_train, X_test, y_test, *, fixed_length) -> dict:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -528,15 +535,7 @@ def _pipeline_run(emb, X_train, y_train, X_test, y_test, *, fixed_length) -> dic
         pred = pipe[-1].predict(F)
     fitted = pipe.named_steps["emb"]
     history = getattr(fitted, "history_", None)
-    out = {
-        "accuracy": float(accuracy_score(y_test, pred)),
-        "fit_s": fit.seconds,
-        "transform_s": tr.seconds,
-        "predict_s": pr.seconds,
-        "latency_ms": 1000 * (tr.seconds + pr.seconds) / _n(X_test),
-        "n_features": int(F.shape[1]),
-        **_torch_info(),
-    }
+    out = {**_scores(y_test, pred, fit, tr, pr, F), **_torch_info()}
     if history is not None:
         try:
             out["epochs"] = len(history)
