@@ -231,6 +231,9 @@ def test_e2e_tables_and_plot(tmp_path):
     text = suite_tables("e2e", _records())
     assert "| dmae-e2e-linear | 0.905 ± 0.007 | 0.905 ± 0.007 |" in text
     assert "| dmae-e2e-linear | 2.00 | 3.000 | 3.00 |" in text  # latency ratio e2e/modular
+    # paired by seed: e2e beats modular by 0.1 on both seeds, at both label fractions
+    assert "| D | complete | end-to-end vs modular, linear head | +0.100 (2/2) | +0.100 (2/2) |" in text
+    assert "end-to-end vs from scratch" not in text  # no scratch method in these records
     png = plot_e2e(_records(), tmp_path / "img" / "e2e.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
 
