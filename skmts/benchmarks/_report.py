@@ -361,8 +361,11 @@ def _machine_line(machine: dict) -> str:
 
 def suite_section(suite: str, records: list[dict], *, command: str, n_seeds: int,
                   date: str, image: str | None = None, quick: bool = False,
-                  n_planned: int | None = None) -> str:
-    """The docs section of a suite, with its markers."""
+                  n_planned: int | None = None, report_only: bool = False) -> str:
+    """The docs section of a suite, with its markers.
+
+    With ``report_only`` the section is rebuilt from stored results by ``command``, which
+    measured nothing: the commands that measured them are named instead."""
     begin, end = _markers(suite)
     ok = [r for r in records if r.get("status") == "ok"]
     machines = []
@@ -377,14 +380,19 @@ def suite_section(suite: str, records: list[dict], *, command: str, n_seeds: int
         cmd = rec.get("command")
         if cmd and cmd != command and cmd not in earlier:
             earlier.append(cmd)
+    if report_only:
+        head = ["- Measured by: " + (", ".join(f"`{c}`" for c in earlier) or "–"),
+                f"- Tables rebuilt from the stored results by: `{command}`"]
+    else:
+        head = [f"- Command: `{command}`",
+                *(["- Some of these results were measured by earlier runs of: "
+                   + ", ".join(f"`{c}`" for c in earlier)] if earlier else [])]
     lines = [
         begin,
         f"## {TITLES.get(suite, suite)}",
         "",
         *(["> **Smoke run with `--quick` budgets: not a measurement.**", ""] if quick else []),
-        f"- Command: `{command}`",
-        *(["- Some of these results were measured by earlier runs of: "
-           + ", ".join(f"`{c}`" for c in earlier)] if earlier else []),
+        *head,
         f"- Date: {date} (jobs finished {span}, UTC)",
         f"- Machine: {'; '.join(machines) if machines else '–'}",
         f"- Seeds: {n_seeds}; jobs: {len(ok)} finished, {len(records) - len(ok)} failed"

@@ -110,6 +110,21 @@ def test_replace_section_keeps_other_sections():
     assert replace_section("", "e2e", e2e).startswith("# Benchmarks")
 
 
+def test_section_names_the_measuring_commands():
+    from skmts.benchmarks._report import suite_section
+
+    recs = [dict(r, command="python -m skmts.benchmarks --suite e2e") for r in _records()]
+    kw = dict(n_seeds=2, date="2026-01-01")
+    measured = suite_section("e2e", recs, command="python -m skmts.benchmarks --suite e2e", **kw)
+    assert "- Command: `python -m skmts.benchmarks --suite e2e`" in measured
+    assert "earlier runs" not in measured and "rebuilt" not in measured
+    rebuilt = suite_section("e2e", recs, report_only=True,
+                            command="python -m skmts.benchmarks --suite e2e --report-only", **kw)
+    assert "- Measured by: `python -m skmts.benchmarks --suite e2e`" in rebuilt
+    assert "- Tables rebuilt from the stored results by: `python -m skmts.benchmarks --suite e2e --report-only`" in rebuilt
+    assert "- Command:" not in rebuilt
+
+
 def test_command_runs_resumes_and_writes_docs(tmp_path, monkeypatch, capsys):
     from skmts.benchmarks import _cli, _suites
 
