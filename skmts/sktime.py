@@ -48,13 +48,22 @@ def _to_skmts(X):
     return X
 
 
-def _check_estimator(estimator, methods):
-    missing = [m for m in methods if not hasattr(estimator, m)]
-    if missing:
-        raise TypeError(
-            f"estimator must be a scikit-learn estimator with {' and '.join(methods)}; "
-            f"got {type(estimator).__name__}, which has no {', '.join(missing)}."
-        )
+class _Adapter:
+    """What both adapters share: the wrapped estimator, checked, cloned and fitted."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+        super().__init__()
+        missing = [m for m in ("fit", "predict") if not hasattr(estimator, m)]
+        if missing:
+            raise TypeError(
+                f"estimator must be a scikit-learn estimator with fit and predict; "
+                f"got {type(estimator).__name__}, which has no {', '.join(missing)}."
+            )
+
+    def _fit(self, X, y):
+        self.estimator_ = clone(self.estimator).fit(_to_skmts(X), y)
+        return self
 
 
 def _tiny_dmae():
@@ -64,7 +73,7 @@ def _tiny_dmae():
                            batch_size=8, random_state=0)
 
 
-class SktimeClassifier(BaseClassifier):
+class SktimeClassifier(_Adapter, BaseClassifier):
     """An skmts (or scikit-learn) panel classifier as an sktime classifier.
 
     Parameters
@@ -113,14 +122,8 @@ class SktimeClassifier(BaseClassifier):
     _tags = {**_TAGS, "capability:predict_proba": True}
 
     def __init__(self, estimator):
-        self.estimator = estimator
-        super().__init__()
-        _check_estimator(estimator, ("fit", "predict"))
+        super().__init__(estimator)
         self.set_tags(**{"capability:predict_proba": hasattr(estimator, "predict_proba")})
-
-    def _fit(self, X, y):
-        self.estimator_ = clone(self.estimator).fit(_to_skmts(X), y)
-        return self
 
     def _predict(self, X):
         return np.asarray(self.estimator_.predict(_to_skmts(X)))
@@ -163,7 +166,7 @@ class SktimeClassifier(BaseClassifier):
         ]
 
 
-class SktimeRegressor(BaseRegressor):
+class SktimeRegressor(_Adapter, BaseRegressor):
     """An skmts (or scikit-learn) panel regressor as an sktime regressor.
 
     Parameters
@@ -206,13 +209,7 @@ class SktimeRegressor(BaseRegressor):
     _tags = dict(_TAGS)
 
     def __init__(self, estimator):
-        self.estimator = estimator
-        super().__init__()
-        _check_estimator(estimator, ("fit", "predict"))
-
-    def _fit(self, X, y):
-        self.estimator_ = clone(self.estimator).fit(_to_skmts(X), y)
-        return self
+        super().__init__(estimator)
 
     def _predict(self, X):
         return np.asarray(self.estimator_.predict(_to_skmts(X))).reshape(-1)
