@@ -1,10 +1,11 @@
 """sktime adapters: any skmts (or scikit-learn) panel estimator as an sktime estimator.
 
 sktime's benchmarking (``sktime.benchmarking.classification.ClassificationBenchmark``),
-its pipelines and its estimator checks take sktime estimators. The two adapters here wrap a
+its pipelines and its estimator checks take sktime estimators. The adapters here wrap a
 scikit-learn estimator that reads skmts panels — an ``EndToEndClassifier``, a
-``Pipeline([("emb", DMAETransformer()), ("clf", LogisticRegression())])``, ... — so that
-modular and end-to-end setups can be compared in sktime next to its own classifiers.
+``Pipeline([("emb", DMAETransformer()), ("clf", LogisticRegression())])``, a
+``DMAETransformer`` — so that modular and end-to-end setups can be compared in sktime next
+to its own classifiers, and skmts features compose with sktime's ``*`` pipelines.
 
 sktime hands the adapters ``numpy3D`` data, ``(n_instances, n_channels, n_timesteps)``,
 which is transposed to skmts's ``(n_samples, n_timesteps, n_channels)``, or, for series of
@@ -22,13 +23,14 @@ from sklearn.base import clone
 try:
     from sktime.classification.base import BaseClassifier
     from sktime.regression.base import BaseRegressor
+    from sktime.transformations.base import BaseTransformer
 except ImportError as err:  # pragma: no cover - depends on the environment
     raise ImportError(
         "skmts.sktime needs sktime; install it with `pip install sktime` "
         "(or `pip install skmts[sktime]`)."
     ) from err
 
-__all__ = ["SktimeClassifier", "SktimeRegressor"]
+__all__ = ["SktimeClassifier", "SktimeRegressor", "SktimeTransformer"]
 
 _TAGS = {
     "authors": ["skmts"],
@@ -240,3 +242,94 @@ class SktimeRegressor(_Adapter, BaseRegressor):
                 _tiny_dmae(), head=LinearHeadRegressor(max_epochs=2, random_state=0),
                 random_state=0)},
         ]
+
+
+class SktimeTransformer(BaseTransformer):
+    """An skmts representation transformer as an sktime panel-to-features transformer.
+
+    Parameters
+    ----------
+    transformer : scikit-learn transformer
+        A transformer that takes skmts panels and returns one feature vector per series:
+        :class:`skmts.DMAETransformer`, :class:`skmts.FrozenImputerTransformer`, or a
+        ``Pipeline`` of them. It is cloned in ``fit``.
+
+    Attributes
+    ----------
+    transformer_ : scikit-learn transformer
+        The fitted clone of ``transformer``.
+
+    See Also
+    --------
+    SktimeClassifier : A whole skmts classifier as an sktime classifier.
+
+    Notes
+    -----
+    sktime tags: series in, primitives (one row of features per series) out; multivariate,
+    unequal-length and missing-value input supported. ``adapter * LogisticRegression()``
+    gives sktime's ``SklearnClassifierPipeline``. Input handling is that of
+    :class:`SktimeClassifier`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmts import DMAETransformer
+    >>> from skmts.sktime import SktimeTransformer
+    >>> X = np.random.default_rng(0).normal(size=(10, 2, 16))  # (n, channels, time)
+    >>> emb = SktimeTransformer(DMAETransformer(d_model=8, n_heads=2, n_layers=1,
+    ...                                         max_epochs=1, random_state=0))
+    >>> emb.fit_transform(X).shape
+    (10, 16)
+    """
+
+    _tags = {
+        "authors": ["skmts"],
+        "scitype:transform-input": "Series",
+        "scitype:transform-output": "Primitives",
+        "scitype:instancewise": False,
+        "X_inner_mtype": ["numpy3D", "pd-multiindex"],
+        "y_inner_mtype": "None",
+        "fit_is_empty": False,
+        "requires_y": False,
+        "capability:multivariate": True,
+        "capability:unequal_length": True,
+        "capability:missing_values": True,
+    }
+
+    def __init__(self, transformer):
+        self.transformer = transformer
+        super().__init__()
+        missing = [m for m in ("fit", "transform") if not hasattr(transformer, m)]
+        if missing:
+            raise TypeError(
+                f"transformer must be a scikit-learn transformer with fit and transform; "
+                f"got {type(transformer).__name__}, which has no {', '.join(missing)}."
+            )
+
+    def _fit(self, X, y=None):
+        self.transformer_ = clone(self.transformer).fit(_to_skmts(X))
+        return self
+
+    def _transform(self, X, y=None):
+        return np.asarray(self.transformer_.transform(_to_skmts(X)))
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Tiny, fast settings for sktime's estimator checks.
+
+        Parameters
+        ----------
+        parameter_set : str, default="default"
+            Unused; sktime's interface.
+
+        Returns
+        -------
+        params : list of dict
+            Two tiny DMAE transformers (all layers pooled, and the last layer's mean).
+        """
+        from .representation._dmae import DMAETransformer
+
+        last_mean = DMAETransformer(d_model=8, n_heads=2, n_layers=1, d_ff=16, max_epochs=1,
+                                    pooling="mean", layers="last", random_state=0)
+        return [{"transformer": _tiny_dmae()}, {"transformer": last_mean}]
+

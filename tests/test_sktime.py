@@ -6,7 +6,7 @@ from sklearn.dummy import DummyClassifier
 
 pytest.importorskip("sktime")
 
-from skmts.sktime import SktimeClassifier, SktimeRegressor  # noqa: E402
+from skmts.sktime import SktimeClassifier, SktimeRegressor, SktimeTransformer  # noqa: E402
 
 
 class _Recorder(ClassifierMixin, BaseEstimator):
@@ -95,10 +95,26 @@ def test_regressor_and_nan_pass_through():
     np.testing.assert_allclose(reg.predict(X), y)
 
 
-@pytest.mark.parametrize("cls", [SktimeClassifier, SktimeRegressor])
+@pytest.mark.parametrize("cls", [SktimeClassifier, SktimeRegressor, SktimeTransformer])
 def test_rejects_what_is_not_an_estimator(cls):
-    with pytest.raises(TypeError, match="estimator must be a scikit-learn estimator.*got str"):
+    with pytest.raises(TypeError, match="must be a scikit-learn .*; got str, which has no fit"):
         cls("dmae")
+
+
+def test_transformer_gives_skmts_features_and_composes_with_star():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = _numpy3d()
+    # an sklearn transformer that reads skmts input (an NTC array or, from sktime's
+    # pipelines, a MultiIndex frame): the mean of each channel
+    means = FunctionTransformer(lambda P: P.groupby(level=0).mean().to_numpy()
+                                if isinstance(P, pd.DataFrame) else np.nanmean(P, axis=1))
+    feats = SktimeTransformer(means).fit_transform(X)
+    np.testing.assert_allclose(np.asarray(feats), X.mean(axis=2))  # per channel, not per step
+    pipe = SktimeTransformer(means) * LogisticRegression()
+    assert type(pipe).__name__ == "SklearnClassifierPipeline"
+    np.testing.assert_array_equal(pipe.fit(X, y).predict(X), y)
 
 
 def test_modular_and_end_to_end_in_sktime():
@@ -117,7 +133,7 @@ def test_modular_and_end_to_end_in_sktime():
     assert set(clf.predict(Xu)) <= {"x", "y"}
 
 
-@pytest.mark.parametrize("cls", [SktimeClassifier, SktimeRegressor])
+@pytest.mark.parametrize("cls", [SktimeClassifier, SktimeRegressor, SktimeTransformer])
 def test_sktime_check_estimator(cls):
     """sktime's own conformance suite (~400 checks, both test settings of each adapter)."""
     from sktime.utils.estimator_checks import check_estimator
