@@ -30,13 +30,16 @@ machine and number of seeds that produced it. Rerunning a suite replaces its sec
 """
 
 _METHOD_LABELS = {"dmae": "DMAE", "minirocket": "MiniRocket", "linear-interp": "linear interpolation"}
+_BACKBONE_LABELS = {"saits": "SAITS", "transformer": "Transformer", "timesnet": "TimesNet",
+                    "brits": "BRITS", "grud": "GRU-D", "csai": "CSAI"}
 
 
 def _label(method: str) -> str:
     if method in _METHOD_LABELS:
         return _METHOD_LABELS[method]
     if method.startswith("frozen-"):
-        return f"frozen {method[len('frozen-'):].upper()}"
+        name = method[len("frozen-"):]
+        return f"frozen {_BACKBONE_LABELS.get(name, name.upper())}"
     return method
 
 
