@@ -22,7 +22,9 @@ def test_examples_are_found():
         "frozen_imputer.py",
         "grid_search_heads.py",
         "modular_vs_end_to_end.py",
+        "optuna_modular_vs_end_to_end.py",
         "ragged_series.py",
+        "sktime_benchmark.py",
     }
 
 

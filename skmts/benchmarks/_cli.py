@@ -134,7 +134,7 @@ def main(argv=None) -> int:
         section = _report.suite_section(
             suite, records, command=command, n_seeds=opts.n_seeds(suite),
             date=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
-            image=image, quick=args.quick, n_planned=len(jobs),
+            image=image, quick=args.quick, n_planned=len(jobs), report_only=args.report_only,
         )
         _report.write_docs(docs, suite, section)
         logger.info("section %r of %s rewritten", suite, docs)

@@ -30,13 +30,16 @@ machine and number of seeds that produced it. Rerunning a suite replaces its sec
 """
 
 _METHOD_LABELS = {"dmae": "DMAE", "minirocket": "MiniRocket", "linear-interp": "linear interpolation"}
+_BACKBONE_LABELS = {"saits": "SAITS", "transformer": "Transformer", "timesnet": "TimesNet",
+                    "brits": "BRITS", "grud": "GRU-D", "csai": "CSAI"}
 
 
 def _label(method: str) -> str:
     if method in _METHOD_LABELS:
         return _METHOD_LABELS[method]
     if method.startswith("frozen-"):
-        return f"frozen {method[len('frozen-'):].upper()}"
+        name = method[len("frozen-"):]
+        return f"frozen {_BACKBONE_LABELS.get(name, name.upper())}"
     return method
 
 
@@ -277,6 +280,9 @@ def _e2e_tables(records) -> str:
         parts.append(f"### {d}: cost\n\n" + _table(
             ["method", f"fit (s), {max(fractions):.0%} labels", "inference latency (ms / sample)",
              "latency ratio vs modular"], rows))
+    duels = _e2e_duels(groups, datasets, missing, fractions, methods)
+    if duels:
+        parts.append(duels)
     parts.append(
         "`<backbone>-modular-<head>`: the backbone is pretrained without labels on the whole "
         "training split, frozen, and an skmts head (LinearHeadClassifier or "
@@ -292,6 +298,50 @@ def _e2e_tables(records) -> str:
         "end-to-end jobs). Latency = predicting the test split, per series.")
     return "\n\n".join(parts)
 
+
+# (name of the comparison, kind that wins when the difference is positive, kind it is compared with)
+_DUELS = (("end-to-end vs modular", "-e2e-", "-modular-"),
+          ("end-to-end vs from scratch", "-e2e-", "-scratch-"))
+
+
+def _e2e_duels(groups, datasets, missing, fractions, methods) -> str:
+    """Paired, per-seed accuracy differences between the sides of the e2e suite.
+
+    A cell reads ``+0.035 (4/5)``: the mean over seeds of accuracy(first) - accuracy(second)
+    for the same dataset, missingness, label fraction and seed (so the same labelled subset
+    and, for pretrained sides, the same pretraining), and in how many of the paired seeds the
+    first side was strictly better.
+    """
+    rows = []
+    for d in datasets:
+        for miss in missing:
+            for title, win, lose in _DUELS:
+                for m in methods:
+                    if win not in m or m.replace(win, lose) not in methods:
+                        continue
+                    other = m.replace(win, lose)
+                    cells = []
+                    for f in fractions:
+                        a = {r["seed"]: r["metrics"].get("accuracy")
+                             for r in groups.get((d, m, miss, f), [])}
+                        b = {r["seed"]: r["metrics"].get("accuracy")
+                             for r in groups.get((d, other, miss, f), [])}
+                        diffs = [a[s] - b[s] for s in sorted(a.keys() & b.keys())
+                                 if a[s] is not None and b[s] is not None]
+                        if not diffs:
+                            cells.append("–")
+                            continue
+                        better = sum(x > 0 for x in diffs)
+                        cells.append(f"{float(np.mean(diffs)):+.3f} ({better}/{len(diffs)})")
+                    head = m.split(win, 1)[1]
+                    rows.append([d, miss, f"{title}, {head} head"] + cells)
+    if not rows:
+        return ""
+    return ("### Which side wins\n\nPaired by seed (same labelled subset, same pretraining): "
+            "mean accuracy difference first side − second side, and in parentheses the number "
+            "of seeds where the first side was strictly better.\n\n"
+            + _table(["dataset", "missingness", "comparison"]
+                     + [f"{f:.0%} labels" for f in fractions], rows))
 
 # ---- docs -----------------------------------------------------------------------------
 def _markers(suite: str) -> tuple[str, str]:
@@ -314,8 +364,11 @@ def _machine_line(machine: dict) -> str:
 
 def suite_section(suite: str, records: list[dict], *, command: str, n_seeds: int,
                   date: str, image: str | None = None, quick: bool = False,
-                  n_planned: int | None = None) -> str:
-    """The docs section of a suite, with its markers."""
+                  n_planned: int | None = None, report_only: bool = False) -> str:
+    """The docs section of a suite, with its markers.
+
+    With ``report_only`` the section is rebuilt from stored results by ``command``, which
+    measured nothing: the commands that measured them are named instead."""
     begin, end = _markers(suite)
     ok = [r for r in records if r.get("status") == "ok"]
     machines = []
@@ -330,14 +383,19 @@ def suite_section(suite: str, records: list[dict], *, command: str, n_seeds: int
         cmd = rec.get("command")
         if cmd and cmd != command and cmd not in earlier:
             earlier.append(cmd)
+    if report_only:
+        head = ["- Measured by: " + (", ".join(f"`{c}`" for c in earlier) or "–"),
+                f"- Tables rebuilt from the stored results by: `{command}`"]
+    else:
+        head = [f"- Command: `{command}`",
+                *(["- Some of these results were measured by earlier runs of: "
+                   + ", ".join(f"`{c}`" for c in earlier)] if earlier else [])]
     lines = [
         begin,
         f"## {TITLES.get(suite, suite)}",
         "",
         *(["> **Smoke run with `--quick` budgets: not a measurement.**", ""] if quick else []),
-        f"- Command: `{command}`",
-        *(["- Some of these results were measured by earlier runs of: "
-           + ", ".join(f"`{c}`" for c in earlier)] if earlier else []),
+        *head,
         f"- Date: {date} (jobs finished {span}, UTC)",
         f"- Machine: {'; '.join(machines) if machines else '–'}",
         f"- Seeds: {n_seeds}; jobs: {len(ok)} finished, {len(records) - len(ok)} failed"

@@ -41,10 +41,13 @@ __all__ = ["EndToEndClassifier", "EndToEndRegressor"]
 
 _PROTOCOL = ["_fit_panel", "_encode", "_feature_inputs", "_feature_module"]
 
-_PARAMS_DOC = """backbone : BaseSeriesTransformer
+_PARAMS_DOC = """backbone : BaseSeriesTransformer or FrozenEstimator
         Any skmts representation transformer (``DMAETransformer``,
         ``FrozenImputerTransformer``, ...), fitted or not. It is never modified: an
         unfitted backbone is cloned and fitted, a fitted one is deep-copied.
+        ``sklearn.base.clone`` (used by ``GridSearchCV``, ``cross_val_score``, sktime's
+        benchmarking, ...) unfits estimator parameters: to keep a pretrained backbone
+        through a clone, pass it as ``sklearn.frozen.FrozenEstimator(backbone)``.
     head : {{"linear", "mlp"}} or head estimator, default="linear"
         The head: "linear" is ``{linear}()``, "mlp" is ``{mlp}()`` (5 layers), each
         with this estimator's ``device``, ``random_state`` and ``verbose``. A head
@@ -119,13 +122,23 @@ class _BaseEndToEnd(BaseEstimator):
         self.verbose = verbose
 
     # ---- fit ---------------------------------------------------------------------------
+    def _backbone(self):
+        """The backbone, out of an ``sklearn.frozen.FrozenEstimator`` if wrapped in one."""
+        backbone = self.backbone
+        if type(backbone).__name__ == "FrozenEstimator" and hasattr(backbone, "estimator"):
+            backbone = backbone.estimator  # a fitted backbone that survives clone
+        return backbone
+
     def _check_components(self):
-        if not isinstance(self.backbone, BaseSeriesTransformer):
+        backbone = self._backbone()
+        if not isinstance(backbone, BaseSeriesTransformer):
             raise TypeError(
                 f"backbone must be an skmts representation transformer (a subclass of "
-                f"BaseSeriesTransformer such as DMAETransformer); got "
-                f"{type(self.backbone).__name__}."
+                f"BaseSeriesTransformer such as DMAETransformer), or one wrapped in "
+                f"sklearn.frozen.FrozenEstimator; got {type(backbone).__name__}."
             )
+        if backbone is not self.backbone:
+            check_is_fitted(backbone)
         if not isinstance(self.head, str) and getattr(self.head, "_kind", None) != self._kind:
             raise ValueError(
                 f"head must be 'linear', 'mlp' or a {self._kind} head from skmts.heads "
@@ -144,15 +157,16 @@ class _BaseEndToEnd(BaseEstimator):
 
     def _fit_backbone(self, X):
         """A fitted backbone that is not the user's: (backbone, its panel of X)."""
+        backbone = self._backbone()
         try:
-            check_is_fitted(self.backbone)
+            check_is_fitted(backbone)
             fitted = True
         except NotFittedError:
             fitted = False
         if fitted:
-            backbone = copy.deepcopy(self.backbone)
+            backbone = copy.deepcopy(backbone)
             return backbone, check_panel(backbone, X, reset=False)
-        backbone = clone(self.backbone)
+        backbone = clone(backbone)
         if (
             "random_state" in backbone.get_params()
             and backbone.random_state is None

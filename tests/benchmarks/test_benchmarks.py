@@ -110,6 +110,21 @@ def test_replace_section_keeps_other_sections():
     assert replace_section("", "e2e", e2e).startswith("# Benchmarks")
 
 
+def test_section_names_the_measuring_commands():
+    from skmts.benchmarks._report import suite_section
+
+    recs = [dict(r, command="python -m skmts.benchmarks --suite e2e") for r in _records()]
+    kw = dict(n_seeds=2, date="2026-01-01")
+    measured = suite_section("e2e", recs, command="python -m skmts.benchmarks --suite e2e", **kw)
+    assert "- Command: `python -m skmts.benchmarks --suite e2e`" in measured
+    assert "earlier runs" not in measured and "rebuilt" not in measured
+    rebuilt = suite_section("e2e", recs, report_only=True,
+                            command="python -m skmts.benchmarks --suite e2e --report-only", **kw)
+    assert "- Measured by: `python -m skmts.benchmarks --suite e2e`" in rebuilt
+    assert "- Tables rebuilt from the stored results by: `python -m skmts.benchmarks --suite e2e --report-only`" in rebuilt
+    assert "- Command:" not in rebuilt
+
+
 def test_command_runs_resumes_and_writes_docs(tmp_path, monkeypatch, capsys):
     from skmts.benchmarks import _cli, _suites
 
@@ -231,6 +246,9 @@ def test_e2e_tables_and_plot(tmp_path):
     text = suite_tables("e2e", _records())
     assert "| dmae-e2e-linear | 0.905 ± 0.007 | 0.905 ± 0.007 |" in text
     assert "| dmae-e2e-linear | 2.00 | 3.000 | 3.00 |" in text  # latency ratio e2e/modular
+    # paired by seed: e2e beats modular by 0.1 on both seeds, at both label fractions
+    assert "| D | complete | end-to-end vs modular, linear head | +0.100 (2/2) | +0.100 (2/2) |" in text
+    assert "end-to-end vs from scratch" not in text  # no scratch method in these records
     png = plot_e2e(_records(), tmp_path / "img" / "e2e.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
 

@@ -147,6 +147,32 @@ def test_unfitted_backbone_is_pretrained_on_a_clone(data, monkeypatch):
     assert calls == []  # a fitted backbone is used as it is, never refitted
 
 
+def test_frozen_estimator_keeps_a_pretrained_backbone_through_clone(data, monkeypatch):
+    """clone() (GridSearchCV, cross_val_score, sktime) unfits a plain fitted backbone;
+    wrapped in FrozenEstimator it stays pretrained, and is still copied, never tuned in place."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import cross_val_score
+
+    X, y = data
+    backbone = TinyBackbone(random_state=0).fit(X)
+    before = {k: v.clone() for k, v in backbone.module_.state_dict().items()}
+    calls = []
+    monkeypatch.setattr(TinyBackbone, "_fit_panel", lambda *a, **k: calls.append(1))
+    head = LinearHeadClassifier(**HEAD)
+    cloned = clone(EndToEndClassifier(FrozenEstimator(backbone), head=head, freeze=True))
+    cloned.fit(X, y)
+    modular = Pipeline([("emb", FrozenEstimator(backbone)), ("clf", clone(head))]).fit(X, y)
+    np.testing.assert_array_equal(cloned.predict_proba(X), modular.predict_proba(X))
+    scores = cross_val_score(EndToEndClassifier(FrozenEstimator(backbone), head=head,
+                                                random_state=0), X, y, cv=KFold(3))
+    assert calls == [] and scores.shape == (3,)  # never pretrained again
+    for k, v in backbone.module_.state_dict().items():
+        assert torch.equal(v, before[k])  # fine-tuning worked on copies
+    with pytest.raises(NotFittedError):
+        EndToEndClassifier(FrozenEstimator(TinyBackbone()), head=head).fit(X, y)
+
+
 def test_fine_tuning_leaves_the_users_backbone_unchanged(data):
     X, y = data
     backbone = TinyBackbone(random_state=0).fit(X)
