@@ -10,7 +10,7 @@ sklearn.frozen.FrozenEstimator keeps the pretrained backbone through the clones 
 cross-validation makes, on both sides. The study lives in a journal file: an interrupted
 sweep keeps its finished trials and resumes when run again.
 
-Run: python examples/optuna_modular_vs_end_to_end.py  (a few minutes on 2 CPU cores)
+Run: python examples/optuna_modular_vs_end_to_end.py  (under a minute on 2 CPU cores)
 """
 
 from pathlib import Path

@@ -6,7 +6,8 @@ runs every estimator on the same cross-validation folds of BasicMotions (80 seri
 channels, 4 activities) and keeps finished (task, estimator) pairs in its output file, so
 an interrupted run resumes where it stopped.
 
-Run: python examples/sktime_benchmark.py  (about a minute on 2 CPU cores)
+Run: python examples/sktime_benchmark.py  (about a minute on 2 CPU cores; the first run in a
+fresh environment also compiles MiniRocket with numba, about 90 s more)
 """
 
 from pathlib import Path
