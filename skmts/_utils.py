@@ -17,8 +17,20 @@ __all__ = [
     "seed_from",
     "torch_seed_scope",
     "verbose_logging",
+    "unwrap_frozen",
     "NanStandardScaler",
 ]
+
+
+def unwrap_frozen(estimator):
+    """The estimator inside an ``sklearn.frozen.FrozenEstimator``, else ``estimator``.
+
+    A fitted estimator given as a parameter is unfitted by ``sklearn.base.clone``; wrapped
+    in ``FrozenEstimator`` it survives the clones of searches and cross-validation.
+    """
+    if type(estimator).__name__ == "FrozenEstimator" and hasattr(estimator, "estimator"):
+        return estimator.estimator
+    return estimator
 
 
 def resolve_device(device) -> str:

@@ -21,7 +21,7 @@ from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions, _fit_context
-from .._utils import logger, resolve_device, seed_from, torch_seed_scope
+from .._utils import logger, resolve_device, seed_from, torch_seed_scope, unwrap_frozen
 from .._validation import Panel, check_panel
 from ..heads._heads import (
     LinearHeadClassifier,
@@ -122,15 +122,8 @@ class _BaseEndToEnd(BaseEstimator):
         self.verbose = verbose
 
     # ---- fit ---------------------------------------------------------------------------
-    def _backbone(self):
-        """The backbone, out of an ``sklearn.frozen.FrozenEstimator`` if wrapped in one."""
-        backbone = self.backbone
-        if type(backbone).__name__ == "FrozenEstimator" and hasattr(backbone, "estimator"):
-            backbone = backbone.estimator  # a fitted backbone that survives clone
-        return backbone
-
     def _check_components(self):
-        backbone = self._backbone()
+        backbone = unwrap_frozen(self.backbone)
         if not isinstance(backbone, BaseSeriesTransformer):
             raise TypeError(
                 f"backbone must be an skmts representation transformer (a subclass of "
@@ -157,7 +150,7 @@ class _BaseEndToEnd(BaseEstimator):
 
     def _fit_backbone(self, X):
         """A fitted backbone that is not the user's: (backbone, its panel of X)."""
-        backbone = self._backbone()
+        backbone = unwrap_frozen(self.backbone)
         try:
             check_is_fitted(backbone)
             fitted = True

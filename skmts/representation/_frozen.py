@@ -11,7 +11,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions
-from .._utils import NanStandardScaler, resolve_device, seed_from
+from .._utils import NanStandardScaler, resolve_device, seed_from, unwrap_frozen
 from .._validation import Panel, restore_layout
 from ..backbones._pypots import (
     BACKBONES,
@@ -231,9 +231,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
     # ---- fit --------------------------------------------------------------------------
     def _fit_panel(self, panel: Panel, *, train: bool) -> None:
         device = resolve_device(self.device)
-        backbone = self.backbone
-        if type(backbone).__name__ == "FrozenEstimator" and hasattr(backbone, "estimator"):
-            backbone = backbone.estimator  # sklearn.frozen.FrozenEstimator survives clone
+        backbone = unwrap_frozen(self.backbone)  # a FrozenEstimator survives clone
         best_epoch = None
         if isinstance(backbone, str):
             key = spec_key(backbone)
