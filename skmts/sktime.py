@@ -43,11 +43,22 @@ _TAGS = {
 
 
 def _to_skmts(X):
-    """sktime inner data -> what skmts reads: (n, C, T) arrays are transposed to (n, T, C);
-    pd-multiindex DataFrames (unequal lengths) are already skmts input."""
+    """sktime inner data -> what skmts reads: (n, C, T) arrays become an (n, T, C) view (skmts
+    copies its input once, when it validates it); pd-multiindex DataFrames (unequal lengths)
+    are already skmts input."""
     if isinstance(X, np.ndarray):
-        return np.ascontiguousarray(X.transpose(0, 2, 1))
+        return X.transpose(0, 2, 1)
     return X
+
+
+def _require(obj, name, kind, methods):
+    """TypeError unless ``obj`` has ``methods``, naming the argument and what it got."""
+    missing = [m for m in methods if not hasattr(obj, m)]
+    if missing:
+        raise TypeError(
+            f"{name} must be a scikit-learn {kind} with {' and '.join(methods)}; "
+            f"got {type(obj).__name__}, which has no {', '.join(missing)}."
+        )
 
 
 class _Adapter:
@@ -56,12 +67,7 @@ class _Adapter:
     def __init__(self, estimator):
         self.estimator = estimator
         super().__init__()
-        missing = [m for m in ("fit", "predict") if not hasattr(estimator, m)]
-        if missing:
-            raise TypeError(
-                f"estimator must be a scikit-learn estimator with fit and predict; "
-                f"got {type(estimator).__name__}, which has no {', '.join(missing)}."
-            )
+        _require(estimator, "estimator", "estimator", ("fit", "predict"))
 
     def _fit(self, X, y):
         self.estimator_ = clone(self.estimator).fit(_to_skmts(X), y)
@@ -73,6 +79,18 @@ def _tiny_dmae():
 
     return DMAETransformer(d_model=8, n_heads=2, n_layers=1, d_ff=16, max_epochs=1,
                            batch_size=8, random_state=0)
+
+
+def _test_params(step, final, end_to_end, head):
+    """sktime test settings of a supervised adapter: a tiny DMAE pipeline ending in ``final``
+    (named ``step``) and the end-to-end estimator with a 2-epoch ``head``."""
+    from sklearn.pipeline import Pipeline
+
+    return [
+        {"estimator": Pipeline([("emb", _tiny_dmae()), (step, final)])},
+        {"estimator": end_to_end(_tiny_dmae(), head=head(max_epochs=2, random_state=0),
+                                 random_state=0)},
+    ]
 
 
 class SktimeClassifier(_Adapter, BaseClassifier):
@@ -155,17 +173,11 @@ class SktimeClassifier(_Adapter, BaseClassifier):
             A modular pipeline (DMAE + logistic regression) and an end-to-end classifier.
         """
         from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import Pipeline
 
         from .end_to_end import EndToEndClassifier
         from .heads import LinearHeadClassifier
 
-        return [
-            {"estimator": Pipeline([("emb", _tiny_dmae()), ("clf", LogisticRegression())])},
-            {"estimator": EndToEndClassifier(
-                _tiny_dmae(), head=LinearHeadClassifier(max_epochs=2, random_state=0),
-                random_state=0)},
-        ]
+        return _test_params("clf", LogisticRegression(), EndToEndClassifier, LinearHeadClassifier)
 
 
 class SktimeRegressor(_Adapter, BaseRegressor):
@@ -231,17 +243,11 @@ class SktimeRegressor(_Adapter, BaseRegressor):
             A modular pipeline (DMAE + ridge) and an end-to-end regressor.
         """
         from sklearn.linear_model import Ridge
-        from sklearn.pipeline import Pipeline
 
         from .end_to_end import EndToEndRegressor
         from .heads import LinearHeadRegressor
 
-        return [
-            {"estimator": Pipeline([("emb", _tiny_dmae()), ("reg", Ridge())])},
-            {"estimator": EndToEndRegressor(
-                _tiny_dmae(), head=LinearHeadRegressor(max_epochs=2, random_state=0),
-                random_state=0)},
-        ]
+        return _test_params("reg", Ridge(), EndToEndRegressor, LinearHeadRegressor)
 
 
 class SktimeTransformer(BaseTransformer):
@@ -299,12 +305,7 @@ class SktimeTransformer(BaseTransformer):
     def __init__(self, transformer):
         self.transformer = transformer
         super().__init__()
-        missing = [m for m in ("fit", "transform") if not hasattr(transformer, m)]
-        if missing:
-            raise TypeError(
-                f"transformer must be a scikit-learn transformer with fit and transform; "
-                f"got {type(transformer).__name__}, which has no {', '.join(missing)}."
-            )
+        _require(transformer, "transformer", "transformer", ("fit", "transform"))
 
     def _fit(self, X, y=None):
         self.transformer_ = clone(self.transformer).fit(_to_skmts(X))

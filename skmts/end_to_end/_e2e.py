@@ -123,6 +123,7 @@ class _BaseEndToEnd(BaseEstimator):
 
     # ---- fit ---------------------------------------------------------------------------
     def _check_components(self):
+        """The user's backbone (out of a FrozenEstimator), checked, and the head checked."""
         backbone = unwrap_frozen(self.backbone)
         if not isinstance(backbone, BaseSeriesTransformer):
             raise TypeError(
@@ -137,6 +138,7 @@ class _BaseEndToEnd(BaseEstimator):
                 f"head must be 'linear', 'mlp' or a {self._kind} head from skmts.heads "
                 f"(e.g. {self._heads['linear'].__name__}); got {type(self.head).__name__}."
             )
+        return backbone
 
     def _make_head(self):
         if isinstance(self.head, str):
@@ -148,9 +150,8 @@ class _BaseEndToEnd(BaseEstimator):
             head.set_params(random_state=self.random_state)
         return head
 
-    def _fit_backbone(self, X):
-        """A fitted backbone that is not the user's: (backbone, its panel of X)."""
-        backbone = unwrap_frozen(self.backbone)
+    def _fit_backbone(self, backbone, X):
+        """A fitted backbone that is not the user's ``backbone``: (backbone, its panel of X)."""
         try:
             check_is_fitted(backbone)
             fitted = True
@@ -197,12 +198,12 @@ class _BaseEndToEnd(BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self._check_components()
+        user_backbone = self._check_components()
         panel = check_panel(self, X, reset=True)
         check_consistent_length(panel.values, y)
         targets = self._check_targets(y)
         head = self._make_head()
-        backbone, bb_panel = self._fit_backbone(X)
+        backbone, bb_panel = self._fit_backbone(user_backbone, X)
         for attr in ("net_", "head_"):
             if hasattr(self, attr):
                 delattr(self, attr)
