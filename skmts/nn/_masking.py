@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["geometric_span_mask"]
+__all__ = ["geometric_span_mask", "patch_span_mask"]
 
 
 def geometric_span_mask(
@@ -60,3 +60,38 @@ def geometric_span_mask(
         state = state ^ switch
         out[i] = state
     return out.permute(1, 0, 2)
+
+
+def patch_span_mask(
+    shape: tuple[int, int, int],
+    patch_len: int = 1,
+    ratio: float = 0.15,
+    mean_span: float = 3.0,
+    *,
+    per_channel: bool = True,
+    generator: torch.Generator | None = None,
+    device="cpu",
+) -> torch.Tensor:
+    """Span mask (B, T, C) drawn over patches of ``patch_len`` steps.
+
+    Spans are drawn as in :func:`geometric_span_mask` over the ``ceil(T / patch_len)``
+    patches (``mean_span`` counts patches), then every step of a hidden patch is
+    hidden. With ``per_channel=False`` a hidden patch is hidden in every channel, so
+    a value cannot be read off the other channels at the same step. ``patch_len=1``
+    and ``per_channel=True`` is exactly :func:`geometric_span_mask`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> g = torch.Generator().manual_seed(0)
+    >>> m = patch_span_mask((2, 10, 3), patch_len=4, ratio=0.5, mean_span=1,
+    ...                     per_channel=False, generator=g)
+    >>> m.shape, bool((m == m[..., :1]).all())
+    (torch.Size([2, 10, 3]), True)
+    """
+    b, t, c = shape
+    n = -(-t // patch_len)
+    m = geometric_span_mask((b, n, c if per_channel else 1), ratio, mean_span,
+                            generator=generator, device=device)
+    m = m.repeat_interleave(patch_len, dim=1)[:, :t]
+    return m.expand(b, t, c) if not per_channel else m

@@ -1,21 +1,46 @@
-"""Pooling a per-step latent (B, T, d) over the valid steps of each series."""
+"""Pooling per-position latents (B, N, d) over the valid positions of each series."""
 
 from __future__ import annotations
 
 import torch
 
-__all__ = ["masked_pool"]
+__all__ = ["masked_pool", "POOLINGS"]
+
+POOLINGS = ("mean", "max", "meanmax", "last", "segments", "segmentsmax")
+N_SEGMENTS = 4
+
+
+def _segment_means(h, valid, w, k: int):
+    """Mean over ``k`` consecutive segments of each series' own valid positions: (B, k*d).
+
+    Segments are cut by rank among the valid positions, so a series is split by its own
+    length and padding never shifts a boundary; this keeps coarse order (beginning,
+    middle, end) that a global mean throws away.
+    """
+    rank = valid.long().cumsum(1) - 1  # (B, N): rank of each valid position
+    n_valid = valid.long().sum(1, keepdim=True).clamp(min=1)
+    seg = (rank * k) // n_valid  # (B, N) in [0, k)
+    onehot = torch.nn.functional.one_hot(seg.clamp(0, k - 1), k).to(h.dtype) * w  # (B, N, k)
+    sums = torch.einsum("bnk,bnd->bkd", onehot, h)
+    means = sums / onehot.sum(1).clamp(min=1.0)[..., None]
+    return means.flatten(1)
 
 
 def masked_pool(h: torch.Tensor, valid: torch.Tensor, how: str = "mean") -> torch.Tensor:
-    """Pool ``h`` of shape (B, T, d) over the steps where ``valid`` (B, T) is True.
+    """Pool ``h`` of shape (B, N, d) over the positions where ``valid`` (B, N) is True.
 
     Padding never enters the result, so a series gives the same features whatever it
-    is padded to. ``how`` is "mean", "max", "meanmax" (both, concatenated: (B, 2d)) or
-    "last" (the last valid step).
+    is padded to. ``how`` is one of:
+
+    * "mean", "max": over all valid positions, (B, d);
+    * "meanmax": both, concatenated, (B, 2d);
+    * "last": the last valid position, (B, d);
+    * "segments": the mean over each of 4 consecutive segments of the valid positions
+      plus the global max, (B, 5d): coarse order is kept;
+    * "segmentsmax": "segments" plus the global mean, (B, 6d).
     """
     valid = valid.to(torch.bool)
-    w = valid.unsqueeze(-1).to(h.dtype)  # (B, T, 1)
+    w = valid.unsqueeze(-1).to(h.dtype)  # (B, N, 1)
     if how == "last":
         idx = (valid.long().sum(1) - 1).clamp(min=0)  # (B,)
         return h[torch.arange(h.shape[0], device=h.device), idx]
@@ -23,8 +48,19 @@ def masked_pool(h: torch.Tensor, valid: torch.Tensor, how: str = "mean") -> torc
     if how == "mean":
         return mean
     mx = h.masked_fill(~valid.unsqueeze(-1), float("-inf")).amax(1)
+    mx = torch.where(torch.isfinite(mx), mx, torch.zeros_like(mx))  # a series with no valid step
     if how == "max":
         return mx
     if how == "meanmax":
         return torch.cat([mean, mx], dim=-1)
-    raise ValueError(f"pooling must be one of 'mean', 'max', 'meanmax', 'last'; got {how!r}.")
+    if how == "segments":
+        return torch.cat([_segment_means(h, valid, w, N_SEGMENTS), mx], dim=-1)
+    if how == "segmentsmax":
+        return torch.cat([_segment_means(h, valid, w, N_SEGMENTS), mean, mx], dim=-1)
+    raise ValueError(f"pooling must be one of {', '.join(map(repr, POOLINGS))}; got {how!r}.")
+
+
+def pooled_width(d: int, how: str) -> int:
+    """Output width of :func:`masked_pool` for latents of width ``d``."""
+    return d * {"mean": 1, "max": 1, "last": 1, "meanmax": 2, "segments": N_SEGMENTS + 1,
+                "segmentsmax": N_SEGMENTS + 2}[how]

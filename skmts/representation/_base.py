@@ -27,10 +27,9 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import Panel, check_panel
+from ..nn._pooling import POOLINGS
 
-__all__ = ["BaseSeriesTransformer"]
-
-POOLINGS = ("mean", "max", "meanmax", "last")
+__all__ = ["BaseSeriesTransformer", "POOLINGS"]
 
 
 class BaseSeriesTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):

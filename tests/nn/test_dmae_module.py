@@ -1,7 +1,7 @@
 import torch
 
 from skmts.nn._dmae import DMAEModule, dmae_losses
-from skmts.nn._encoder import SeriesEncoder
+from skmts.nn._encoder import SeriesEncoder, sinusoidal_positions
 from skmts.nn._masking import geometric_span_mask
 from skmts.nn._pooling import masked_pool
 
@@ -111,3 +111,124 @@ def test_ema_update_moves_teacher_towards_student():
     s = module.encoder.project.weight
     module.update_teacher()
     torch.testing.assert_close(module.teacher.project.weight, 0.5 * t0 + 0.5 * s)
+
+
+def _padded(x, observed, pad):
+    """The batch with ``pad`` garbage steps appended as padding."""
+    b, _, c = x.shape
+    xp = torch.cat([x, torch.randn(b, pad, c)], 1)
+    op = torch.cat([observed, torch.ones(b, pad, c, dtype=torch.bool)], 1)
+    vp = torch.cat([torch.ones(b, x.shape[1], dtype=torch.bool),
+                    torch.zeros(b, pad, dtype=torch.bool)], 1)
+    return xp, op, vp
+
+
+def test_patches_and_conv_stem_ignore_padding():
+    # a partial last patch, a stem whose convolutions reach into the padding, and every
+    # pooling: the features of a series do not depend on what it is padded with
+    torch.manual_seed(0)
+    enc = SeriesEncoder(3, d_model=8, n_heads=2, n_layers=2, d_ff=16, patch_len=4,
+                        n_conv_blocks=2).eval()
+    x, observed, valid = _batch(b=4, t=14)
+    for pooling in ("meanmax", "segments", "segmentsmax", "last"):
+        ref = enc.features(x, observed, valid, pooling)
+        xp, op, vp = _padded(x, observed, 9)
+        out = enc.features(xp, op, vp, pooling)
+        assert ref.shape == (4, enc.n_features(pooling))
+        torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_token_count_and_reconstruction_shape():
+    module = DMAEModule(2, d_model=8, n_heads=2, n_layers=1, d_ff=16, patch_len=4)
+    x, observed, valid = _batch(b=3, t=10, c=2)
+    hidden = torch.zeros_like(observed)
+    hidden[:, 4:8] = True
+    out = module(x, observed, valid, hidden)
+    assert out["reconstruction"].shape == (3, 10, 2)
+    assert out["latent_pred"].shape == (3, 3, 8)  # ceil(10 / 4) tokens
+    # only the second patch (steps 4-7) holds hidden values
+    assert out["target_tokens"].tolist() == [[False, True, False]] * 3
+
+
+def test_full_teacher_view_sees_every_observed_value(monkeypatch):
+    module = _module(teacher_view="full")
+    x, observed, valid = _batch()
+    seen = {}
+    original = module.teacher.forward
+
+    def spy(x_in, obs_in, valid_in, **kw):
+        seen["teacher"] = obs_in.clone()
+        return original(x_in, obs_in, valid_in, **kw)
+
+    monkeypatch.setattr(module.teacher, "forward", spy)
+    hidden = geometric_span_mask(x.shape, 0.3, 3.0, generator=torch.Generator().manual_seed(0))
+    module(x, observed, valid, hidden)
+    assert torch.equal(seen["teacher"], observed)
+
+
+def test_patch_mask_hides_whole_patches_across_channels():
+    from skmts.nn._masking import patch_span_mask
+
+    g = torch.Generator().manual_seed(0)
+    m = patch_span_mask((50, 41, 3), patch_len=4, ratio=0.5, mean_span=2,
+                        per_channel=False, generator=g)
+    assert m.shape == (50, 41, 3)
+    assert torch.equal(m, m[..., :1].expand_as(m))  # all channels at once
+    patches = m[:, :40, 0].reshape(50, 10, 4)
+    assert torch.equal(patches.all(-1), patches.any(-1))  # a patch is hidden whole
+    assert abs(m.float().mean().item() - 0.5) < 0.05
+
+
+def test_recalibrated_batchnorm_matches_full_data_statistics():
+    from skmts.nn._encoder import recalibrate_batchnorm
+
+    torch.manual_seed(0)
+    enc = SeriesEncoder(2, d_model=8, n_heads=2, n_layers=1, d_ff=16).eval()
+    x, observed, valid = _batch(b=8, t=6, c=2)
+    recalibrate_batchnorm(enc, [(x[:4], observed[:4], valid[:4]), (x[4:], observed[4:], valid[4:])])
+    assert not enc.training
+    bn = enc.layers[0].norm1.norm
+    # the input of the first norm, computed by hand on the whole batch
+    h = enc.project(torch.cat([x * observed, observed.float()], -1)) * 8 ** 0.5
+    h = h + sinusoidal_positions(6, 8)
+    layer = enc.layers[0]
+    q, k, v = layer.qkv(h).view(8, 6, 3, 2, 4).permute(2, 0, 3, 1, 4)
+    a = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+    pre = (h + layer.out(a.transpose(1, 2).reshape(8, 6, 8))).reshape(-1, 8)
+    # two equal batches: the cumulative average of their means is the overall mean
+    torch.testing.assert_close(bn.running_mean, pre.detach().mean(0), rtol=1e-4, atol=1e-5)
+
+
+def test_ema_schedule_rises_to_one():
+    from skmts.training._net import EMATeacher
+
+    module = _module("ema", ema_momentum=0.9)
+    cb = EMATeacher(total_steps=10)
+
+    class _Net:
+        module_ = module
+
+    cb.on_train_begin(_Net())
+    seen = []
+    original = module.update_teacher
+    module.update_teacher = lambda m=None: (seen.append(m), original(m))
+    for _ in range(11):
+        cb.on_batch_end(_Net(), training=True)
+    assert abs(seen[0] - 0.9) < 1e-9 and abs(seen[-1] - 1.0) < 1e-9
+    assert all(a <= b for a, b in zip(seen, seen[1:]))
+
+
+def test_warmup_cosine_schedule():
+    from skmts.training._net import WarmupCosine
+
+    f = WarmupCosine(100, warmup=0.1)
+    assert f(0) == 0.1 and f(9) == 1.0
+    assert abs(f(55) - 0.5) < 0.02 and f(100) == 0.0
+
+
+def test_ema_update_copies_batchnorm_buffers():
+    module = _module("ema")
+    module.encoder.layers[0].norm1.norm.running_mean.fill_(3.0)
+    module.update_teacher()
+    assert torch.equal(module.teacher.layers[0].norm1.norm.running_mean,
+                       module.encoder.layers[0].norm1.norm.running_mean)

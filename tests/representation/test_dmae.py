@@ -15,7 +15,9 @@ from sklearn.pipeline import Pipeline
 
 from skmts import DMAETransformer
 
-TINY = dict(d_model=8, n_heads=2, n_layers=1, d_ff=16, max_epochs=2, batch_size=8, random_state=0)
+TINY = dict(d_model=8, n_heads=2, n_layers=1, d_ff=16, n_conv_blocks=1, max_epochs=2,
+            batch_size=8, random_state=0)
+# features: (stem + 1 layer) x 8 per pooled statistic
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,9 @@ def fitted():
 
 
 def test_transform_shape_dtype_and_pooling(panel):
-    for pooling, width in [("mean", 8), ("max", 8), ("meanmax", 16), ("last", 8)]:
+    widths = [("mean", 16), ("max", 16), ("meanmax", 32), ("last", 16), ("segments", 80),
+              ("segmentsmax", 96)]
+    for pooling, width in widths:
         Z = DMAETransformer(**TINY, pooling=pooling).fit_transform(panel)
         assert Z.shape == (12, width) and Z.dtype == np.float32 and np.isfinite(Z).all()
 
@@ -69,20 +73,22 @@ def test_ragged_series_features_do_not_depend_on_padding(ragged):
 def test_longer_series_than_fit_are_encoded(fitted):
     est, X = fitted
     longer = np.random.default_rng(1).normal(size=(3, 40, 3))
-    assert est.transform(longer).shape == (3, 16)
+    assert est.transform(longer).shape == (3, 32)
 
 
 def test_training_reduces_the_loss():
     rng = np.random.default_rng(0)
     t = np.linspace(0, 6 * np.pi, 32)
     X = np.stack([np.sin(t + p)[:, None] * [1, 2] for p in rng.uniform(0, 6, 48)])
-    est = DMAETransformer(**{**TINY, "max_epochs": 15, "patience": None}).fit(X)
+    # reconstruction only: the alignment target moves with the teacher
+    est = DMAETransformer(**{**TINY, "max_epochs": 40, "alignment_weight": 0}).fit(X)
     losses = est.history_[:, "train_loss"]
     assert losses[-1] < 0.7 * losses[0]
 
 
 def test_history_and_early_stopping(panel):
-    est = DMAETransformer(**{**TINY, "max_epochs": 30, "patience": 1, "lr": 1e-6}).fit(panel)
+    est = DMAETransformer(**{**TINY, "max_epochs": 30, "patience": 1, "lr": 1e-6,
+                             "validation_fraction": 0.2}).fit(panel)
     assert 2 <= len(est.history_) < 30  # a tiny lr stalls: early stopping ends the run
     assert "valid_loss" in est.history_[-1]
 
@@ -121,7 +127,7 @@ def test_pipeline_with_classifier(panel):
 def test_pandas_output_and_feature_names(panel):
     est = DMAETransformer(**TINY).set_output(transform="pandas").fit(panel)
     out = est.transform(panel)
-    assert isinstance(out, pd.DataFrame) and out.shape == (12, 16)
+    assert isinstance(out, pd.DataFrame) and out.shape == (12, 32)
     assert out.columns[0] == "dmaetransformer0"
     idx = pd.MultiIndex.from_tuples([(f"s{i}", t) for i in range(4) for t in range(6)])
     df = pd.DataFrame(np.random.default_rng(0).normal(size=(24, 3)), index=idx, columns=list("abc"))
@@ -203,3 +209,31 @@ def test_verbose_logs_epochs_to_the_skmts_logger(panel, caplog):
     with caplog.at_level("INFO", logger="skmts"):
         DMAETransformer(**TINY, verbose=1).fit(panel)
     assert any("train_loss" in r.getMessage() for r in caplog.records)
+
+
+def test_auto_sizes_follow_the_data():
+    # patch_len ~ 32 tokens, batch n // 8 in [8, 64], about 200 optimiser steps
+    X = np.random.default_rng(0).normal(size=(40, 100, 2))
+    est = DMAETransformer(d_model=8, n_heads=2, n_layers=1, d_ff=16, n_conv_blocks=1,
+                          random_state=0).fit(X)
+    assert (est.patch_len_, est.batch_size_, est.max_epochs_) == (4, 8, 40)
+    assert len(est.history_) == 40
+    short = DMAETransformer(d_model=8, n_heads=2, n_layers=1, d_ff=16, max_epochs=1).fit(X[:, :20])
+    assert short.patch_len_ == 1
+
+
+def test_untrained_twin_has_data_batchnorm_statistics(panel):
+    # max_epochs=0: random weights, no optimiser step, BatchNorm statistics from the data
+    est = DMAETransformer(**{**TINY, "max_epochs": 0}).fit(panel)
+    bn = est.module_.encoder.layers[0].norm1.norm
+    assert not hasattr(est.net_, "history_") or len(est.history_) == 0
+    assert int(bn.num_batches_tracked) >= 1 and not torch.allclose(bn.running_var, torch.ones(8))
+    trained = DMAETransformer(**TINY).fit(panel)
+    twin_weights = est.module_.encoder.project.weight
+    assert not torch.allclose(twin_weights, trained.module_.encoder.project.weight)
+
+
+def test_paper_point_tokens_remain_reachable(panel):
+    est = DMAETransformer(**{**TINY, "patch_len": 1, "n_conv_blocks": 0, "mask_ratio": 0.15,
+                             "mean_span": 3, "mask_per_channel": True}).fit(panel)
+    assert est.patch_len_ == 1 and est.transform(panel).shape == (12, 16)
