@@ -283,9 +283,9 @@ class SktimeTransformer(BaseTransformer):
     >>> from skmts.sktime import SktimeTransformer
     >>> X = np.random.default_rng(0).normal(size=(10, 2, 16))  # (n, channels, time)
     >>> emb = SktimeTransformer(DMAETransformer(d_model=8, n_heads=2, n_layers=1,
-    ...                                         max_epochs=1, random_state=0))
+    ...                                         n_conv_blocks=1, max_epochs=1, random_state=0))
     >>> emb.fit_transform(X).shape
-    (10, 16)
+    (10, 32)
     """
 
     _tags = {

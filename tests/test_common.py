@@ -17,7 +17,16 @@ PANEL_EXPECTED_FAILURES = {
 }
 
 
+# sklearn compares float32 outputs with rtol=1e-7 here, i.e. to the last bit; CPU
+# convolution kernels may round differently with a sample's place in the batch.
+ORDER_REASON = ("float32 convolutions round in the last bit (~1e-7) depending on a "
+                "sample's place in the batch; order invariance to 1e-5 is tested in "
+                "tests/representation/test_dmae.py")
+
+
 def _expected_failures(estimator):
+    if getattr(estimator, "n_conv_blocks", 0):
+        return {**PANEL_EXPECTED_FAILURES, "check_methods_sample_order_invariance": ORDER_REASON}
     return PANEL_EXPECTED_FAILURES
 
 

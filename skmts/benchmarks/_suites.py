@@ -28,7 +28,7 @@ SUITES = ("classification", "ablation", "missing", "e2e")
 CLASSIFICATION_DATASETS = (
     "BasicMotions", "JapaneseVowels", "ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf",
 )
-ABLATION_DATASETS = ("JapaneseVowels", "BasicMotions")
+ABLATION_DATASETS = CLASSIFICATION_DATASETS
 MISSING_DATASETS = ("BasicMotions", "JapaneseVowels")
 E2E_DATASETS = ("JapaneseVowels", "BasicMotions")
 QUICK_DATASETS = {
@@ -58,19 +58,27 @@ QUICK_BUDGET = {
     "e2e": {"max_epochs": 2},
 }
 
-# (label, DMAETransformer parameters) of the ablation; variants equal to the defaults are
-# folded into "default" when the plan is made.
+# (label, DMAETransformer parameters, with a random-initialisation twin) of the ablation;
+# variants equal to the defaults are folded into "default" when the plan is made. A twin
+# (same architecture and pooling, ``max_epochs=0``: no optimiser step, BatchNorm statistics
+# from the data) is run where the variant changes the architecture or the pooling; the
+# variants that change training only share the default's twin.
+PAPER_TOKENS = {"patch_len": 1, "n_conv_blocks": 0, "mask_ratio": 0.15, "mean_span": 3,
+                "mask_per_channel": True}
 ABLATION_VARIANTS = (
-    ("default", {}),
-    ("alignment_weight=0", {"alignment_weight": 0.0}),
-    ("norm=layer", {"norm": "layer"}),
-    ("teacher=ema", {"teacher": "ema"}),
-    ("teacher=shared", {"teacher": "shared"}),
-    ("mask_ratio=0.15", {"mask_ratio": 0.15}),
-    ("mask_ratio=0.3", {"mask_ratio": 0.3}),
+    ("default", {}, True),
+    ("paper tokens and masks", PAPER_TOKENS, True),
+    ("n_conv_blocks=0", {"n_conv_blocks": 0}, True),
+    ("alignment_weight=0", {"alignment_weight": 0.0}, False),
+    ("teacher_view=full", {"teacher_view": "full"}, False),
+    ("mask_ratio=0.4", {"mask_ratio": 0.4}, False),
+    ("mask_ratio=0.6", {"mask_ratio": 0.6}, False),
+    ("global mean pooling", {"pooling": "mean", "layers": "last"}, True),
 )
+TWIN = " (twin)"
 
-_ABLATED = ("alignment_weight", "norm", "teacher", "mask_ratio")
+_ABLATED = ("alignment_weight", "patch_len", "n_conv_blocks", "mask_ratio", "mean_span",
+            "teacher_view", "pooling")
 _TARGET = "skmts.benchmarks._suites:"
 
 
@@ -135,17 +143,14 @@ def _plan_classification(opts: Options) -> list[Job]:
     return jobs
 
 
-def ablation_variants() -> list[tuple[str, dict]]:
+def ablation_variants() -> list[tuple[str, dict, bool]]:
     """Ablation variants, without those that repeat DMAETransformer's defaults."""
-    try:
-        defaults = _dmae_defaults()
-    except ImportError:  # DMAETransformer not importable: run every variant
-        return list(ABLATION_VARIANTS)
+    defaults = _dmae_defaults()
     variants = []
-    for label, params in ABLATION_VARIANTS:
+    for label, params, twin in ABLATION_VARIANTS:
         if label != "default" and all(defaults.get(k) == v for k, v in params.items()):
             continue  # identical to "default": same seed, same result
-        variants.append((label, params))
+        variants.append((label, params, twin))
     return variants
 
 
@@ -163,10 +168,14 @@ def _plan_ablation(opts: Options) -> list[Job]:
     variants = ablation_variants()
     for dataset in opts.datasets_for("ablation", ABLATION_DATASETS):
         for seed in range(opts.n_seeds("ablation")):
-            for label, params in variants:
+            for label, params, twin in variants:
                 jobs.append(Job("ablation", dataset, label, "default", seed,
                                 _TARGET + "classification_job",
                                 {"dmae_params": params, "budget": opts.budget("dmae")}))
+                if twin:
+                    jobs.append(Job("ablation", dataset, label + TWIN, "default", seed,
+                                    _TARGET + "classification_job",
+                                    {"dmae_params": {**params, "max_epochs": 0}}))
     return jobs
 
 

@@ -82,7 +82,7 @@ class DMAETransformer(BaseSeriesTransformer):
     n_conv_blocks : int, default=3
         Residual dilated convolution blocks (dilations 1, 2, 4, ...) before the
         Transformer; 0 embeds each patch's values linearly (PatchTST, TST).
-    mask_ratio : float, default=0.4
+    mask_ratio : float, default=0.6
         Expected fraction of patches hidden from the student, in (0, 1).
     mean_span : float, default=2
         Mean length, in patches, of a hidden span (geometric distribution), >= 1.
@@ -234,7 +234,7 @@ class DMAETransformer(BaseSeriesTransformer):
         norm="batch",
         patch_len="auto",
         n_conv_blocks=3,
-        mask_ratio=0.4,
+        mask_ratio=0.6,
         mean_span=2,
         mask_per_channel=False,
         alignment_weight=1.0,

@@ -187,13 +187,25 @@ def test_plans_cover_the_requested_grid():
 
 
 def test_ablation_folds_variants_equal_to_the_defaults():
-    from skmts.benchmarks._suites import ablation_variants
+    from skmts.benchmarks._suites import ABLATION_VARIANTS, ablation_variants
 
-    labels = [label for label, _ in ablation_variants()]
+    labels = [label for label, _, _ in ablation_variants()]
     assert labels[0] == "default"
-    assert {"alignment_weight=0", "norm=layer"} <= set(labels)
-    assert ("teacher=ema" in labels) != ("teacher=shared" in labels) or len(labels) == 7
-    assert ("mask_ratio=0.15" in labels) != ("mask_ratio=0.3" in labels) or len(labels) == 7
+    assert {"alignment_weight=0", "paper tokens and masks", "n_conv_blocks=0"} <= set(labels)
+    # exactly one of the two mask ratios repeats the default and is folded
+    assert ("mask_ratio=0.4" in labels) != ("mask_ratio=0.6" in labels)
+    assert len(labels) == len(ABLATION_VARIANTS) - 1
+
+
+def test_ablation_plans_a_twin_for_each_architecture():
+    from skmts.benchmarks._suites import TWIN, Options, plan
+
+    jobs = plan("ablation", Options(datasets=("GunPoint",), seeds=1))
+    methods = {j.method: j for j in jobs}
+    assert {"default" + TWIN, "n_conv_blocks=0" + TWIN} <= set(methods)
+    assert "alignment_weight=0" + TWIN not in methods  # training-only: default's twin
+    twin = methods["n_conv_blocks=0" + TWIN].params["dmae_params"]
+    assert twin == {"n_conv_blocks": 0, "max_epochs": 0}
 
 
 def test_label_subset_is_stratified_with_one_per_class_at_least():

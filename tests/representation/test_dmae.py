@@ -50,7 +50,7 @@ def test_random_state_repeatable_and_global_rng_untouched(panel):
     assert torch.equal(torch.get_rng_state(), t_state)
     assert np.array_equal(np.random.get_state()[1], n_state)
     b = DMAETransformer(**TINY).fit(panel).transform(panel)
-    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     c = DMAETransformer(**{**TINY, "random_state": 1}).fit(panel).transform(panel)
     assert not np.allclose(a, c)
 
@@ -237,3 +237,10 @@ def test_paper_point_tokens_remain_reachable(panel):
     est = DMAETransformer(**{**TINY, "patch_len": 1, "n_conv_blocks": 0, "mask_ratio": 0.15,
                              "mean_span": 3, "mask_per_channel": True}).fit(panel)
     assert est.patch_len_ == 1 and est.transform(panel).shape == (12, 16)
+
+
+def test_features_do_not_depend_on_sample_order(fitted):
+    est, X = fitted
+    order = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_allclose(est.transform(X[order]), est.transform(X)[order],
+                               rtol=1e-5, atol=1e-6)

@@ -95,7 +95,7 @@ def test_fit_on_ragged_panel(name, ragged):
 
 def test_backbone_names_are_case_insensitive(fitted, panel):
     est = _tiny("SAITS").fit(panel)
-    np.testing.assert_array_equal(est.transform(panel), fitted["saits"].transform(panel))
+    np.testing.assert_allclose(est.transform(panel), fitted["saits"].transform(panel), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("pooling, width", [("mean", 8), ("max", 8), ("meanmax", 16), ("last", 8)])
@@ -174,7 +174,7 @@ def test_rnn_features_are_final_hidden_states(name, fitted, panel):
 @pytest.mark.parametrize("name", ["saits", "csai"])
 def test_random_state_makes_fit_repeatable(name, fitted, panel):
     again = _tiny(name).fit(panel)
-    np.testing.assert_array_equal(again.transform(panel), fitted[name].transform(panel))
+    np.testing.assert_allclose(again.transform(panel), fitted[name].transform(panel), rtol=1e-5, atol=1e-6)
     assert again.score(panel) == fitted[name].score(panel)
     other = _tiny(name, random_state=1).fit(panel)
     assert not np.allclose(other.transform(panel), fitted[name].transform(panel))
@@ -216,7 +216,7 @@ def test_pretrained_pypots_model_is_used_as_is(name, fitted):
 def test_fitted_transformer_as_backbone(fitted, panel, ragged):
     source = fitted["brits"]
     est = FrozenImputerTransformer(source).fit(ragged)
-    np.testing.assert_array_equal(est.transform(panel), source.transform(panel))
+    np.testing.assert_allclose(est.transform(panel), source.transform(panel), rtol=1e-5, atol=1e-6)
     assert est.model_ is not source.model_
     # clone unfits estimator parameters: a clear error, and FrozenEstimator as the fix
     with pytest.raises(ValueError, match="unfitted FrozenImputerTransformer"):
@@ -224,7 +224,7 @@ def test_fitted_transformer_as_backbone(fitted, panel, ragged):
     from sklearn.frozen import FrozenEstimator
 
     cloned = clone(FrozenImputerTransformer(FrozenEstimator(source))).fit(panel)
-    np.testing.assert_array_equal(cloned.transform(panel), source.transform(panel))
+    np.testing.assert_allclose(cloned.transform(panel), source.transform(panel), rtol=1e-5, atol=1e-6)
 
 
 def test_unfitted_csai_model_is_refused(panel):
@@ -460,7 +460,7 @@ def test_pandas_output(panel):
 def test_fit_transform_equals_fit_then_transform(panel):
     a = _tiny("timesnet", epochs=1).fit_transform(panel)
     b = _tiny("timesnet", epochs=1).fit(panel).transform(panel)
-    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 # ---- scikit-learn compatibility -------------------------------------------------------
