@@ -47,7 +47,7 @@ from torch import nn
 from .._missing import _PATTERNS as _MISSING_PATTERNS
 from .._missing import inject_missing as _inject_missing
 from .._utils import torch_seed_scope
-from ..nn._pooling import masked_pool
+from ..nn._pooling import masked_pool, pooled_width
 
 __all__ = [
     "BACKBONES",
@@ -273,6 +273,10 @@ class BackboneSpec:
     adapt : callable or None
         ``adapt(params, n_steps, n_features, user_keys) -> params``: derives dependent
         parameters and rejects combinations PyPOTS would silently change or crash on.
+    untrained : callable or None
+        ``untrained(model, values)``: sets what the model's own ``fit`` would have
+        computed from the data besides the weights, for a model frozen untrained
+        (``epochs=0``); CSAI's observation intervals.
     """
 
     name: str
@@ -283,6 +287,14 @@ class BackboneSpec:
     min_steps: int = 2
     batch_independent: bool = True
     adapt: Callable | None = field(default=None, repr=False)
+    untrained: Callable | None = field(default=None, repr=False)
+
+
+def _csai_untrained(model, values: np.ndarray) -> None:
+    """CSAI's fit computes per-channel median observation intervals from the data."""
+    from pypots.imputation.csai.data import compute_intervals
+
+    model.intervals = compute_intervals(values)
 
 
 BACKBONES: dict[str, BackboneSpec] = {
@@ -340,6 +352,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         inputs="csai",
         batch_independent=False,
         adapt=_csai_params,
+        untrained=_csai_untrained,
     ),
 }
 
@@ -590,8 +603,10 @@ class PyPOTSFeatureModule(nn.Module):
         The PyPOTS core (``pm.model``); used as given (copy it first to fine-tune).
     backbone : str
         Table key.
-    pooling : {"mean", "max", "meanmax", "last"}
-        Pooling of per-step latents over the steps with an observed value.
+    pooling : {"auto", "mean", "max", "meanmax", "last", "segments", "segmentsmax"}
+        Pooling of the latents over the steps (see :func:`resolve_pooling`): per-step
+        latents over the steps with an observed value, RNN hidden states over the
+        real steps ("last": the final state).
     empirical_mean : array-like of shape (n_channels,) or None
         GRU-D's fallback value per channel (learned at fit, stored as a buffer).
     intervals : dict or None
@@ -640,12 +655,19 @@ class PyPOTSFeatureModule(nn.Module):
     def forward(self, **inputs):
         spec = BACKBONES[self.backbone]
         lat = self.latent(**inputs)
+        how = resolve_pooling(self.backbone, self.pooling)
         if spec.latent == "per_step":
-            return masked_pool(lat, inputs["step_mask"], self.pooling)
-        # hidden state after the last real step of each series, in each direction
-        last = (inputs["lengths"].long() - 1).clamp(min=0).to(lat[0].device)
-        rows = torch.arange(last.shape[0], device=last.device)
-        return torch.cat([h[rows, last] for h in lat], dim=-1)
+            return masked_pool(lat, inputs["step_mask"], how)
+        lengths = inputs["lengths"].long().to(lat[0].device)
+        if how == "last":
+            # hidden state after the last real step of each series, in each direction
+            last = (lengths - 1).clamp(min=0)
+            rows = torch.arange(last.shape[0], device=last.device)
+            return torch.cat([h[rows, last] for h in lat], dim=-1)
+        # every real step's hidden state, pooled (the backward direction is reversed
+        # within each series' length, so its real steps come first too)
+        steps = torch.arange(lat[0].shape[1], device=lengths.device)[None, :] < lengths[:, None]
+        return torch.cat([masked_pool(h, steps, how) for h in lat], dim=-1)
 
     def impute(self, **inputs):
         """The core's imputation (B, T, C) in the scaled space."""
@@ -661,6 +683,14 @@ def latent_width(key: str, core) -> int:
     return int(module.hidden_size)
 
 
-def copy_model(model):
-    """A deep copy of a PyPOTS model (never mutate the caller's)."""
-    return copy.deepcopy(model)
+def resolve_pooling(key: str, pooling: str) -> str:
+    """``pooling="auto"``: the mean of per-step latents, the final state of an RNN."""
+    if pooling != "auto":
+        return pooling
+    return "mean" if BACKBONES[key].latent == "per_step" else "last"
+
+
+def feature_width(key: str, core, pooling: str) -> int:
+    """Number of features a backbone gives with ``pooling``."""
+    directions = 1 if BACKBONES[key].latent == "per_step" else len(BACKBONES[key].hooks)
+    return directions * pooled_width(latent_width(key, core), resolve_pooling(key, pooling))

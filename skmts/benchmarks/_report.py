@@ -38,8 +38,10 @@ def _label(method: str) -> str:
     if method in _METHOD_LABELS:
         return _METHOD_LABELS[method]
     if method.startswith("frozen-"):
-        name = method[len("frozen-"):]
-        return f"frozen {_BACKBONE_LABELS.get(name, name.upper())}"
+        name, sep, rest = method[len("frozen-"):].partition(" ")
+        return f"frozen {_BACKBONE_LABELS.get(name, name.upper())}{sep}{rest}"
+    if method.startswith("dmae "):
+        return "DMAE " + method[len("dmae "):]
     return method
 
 

@@ -42,6 +42,9 @@ DEFAULT_SEEDS = {"classification": 3, "ablation": 3, "missing": 3, "e2e": 5}
 FROZEN_BACKBONES = ("saits", "transformer", "timesnet", "brits", "grud", "csai")
 QUICK_FROZEN_BACKBONES = ("saits", "brits")
 MISSING_SETTINGS = ("complete", "mcar-0.1", "mcar-0.3", "block-0.1", "block-0.3")
+# settings where the missing suite also runs twins and the RNN pooling variants
+TWIN_SETTINGS = ("complete", "mcar-0.3")
+RNN_BACKBONES = ("brits", "grud", "csai")
 QUICK_MISSING_SETTINGS = ("mcar-0.3", "block-0.3")
 E2E_MISSING = ("complete", "mcar-0.3")
 E2E_FRACTIONS = (0.1, 0.25, 1.0)
@@ -189,12 +192,26 @@ def _plan_missing(opts: Options) -> list[Job]:
                 methods = [(f"frozen-{b}", {"backbone": b, "budget": opts.budget("frozen")})
                            for b in backbones]
                 methods += [("dmae", {"budget": opts.budget("dmae")}), ("minirocket", {})]
+                if setting in TWIN_SETTINGS:
+                    methods += _missing_variants(backbones, opts)
                 if setting != "complete":
                     methods.append(("linear-interp", {}))
                 for method, params in methods:
                     jobs.append(Job("missing", dataset, method, setting, seed,
                                     _TARGET + "missing_job", params))
     return jobs
+
+
+def _missing_variants(backbones, opts: Options) -> list[tuple[str, dict]]:
+    """Random-initialisation twins of every backbone, and the RNN backbones with every
+    step's hidden state mean-pooled instead of the final state."""
+    out = [(f"frozen-{b}{TWIN}", {"backbone": b, "estimator_params": {"epochs": 0}})
+           for b in backbones]
+    out.append(("dmae" + TWIN, {"estimator_params": {"max_epochs": 0}}))
+    out += [(f"frozen-{b} pooling=mean", {"backbone": b, "budget": opts.budget("frozen"),
+                                          "estimator_params": {"pooling": "mean"}})
+            for b in backbones if b in RNN_BACKBONES]
+    return out
 
 
 def _plan_e2e(opts: Options) -> list[Job]:
@@ -576,15 +593,16 @@ def missing_job(job: dict) -> dict:
         out = _minirocket_run(X_train_i, X_train_i, y_train, X_test_i, y_test, seed)
         # interpolation is part of this method, at fit and at inference
         return _add_preprocessing(out, t_train.seconds, t_test.seconds, _n(X_test))
-    name = "dmae" if method == "dmae" else params["backbone"]
+    name = params.get("backbone", "dmae")
     emb = _backbone(name, seed, {**params.get("budget", {}),
-                                 **_length_params(name, X_train, X_test)})
+                                 **_length_params(name, X_train, X_test)},
+                    params.get("estimator_params"))
     fixed = name != "dmae"
     out = _pipeline_run(emb, X_train, y_train, X_test, y_test, fixed_length=fixed)
     if getattr(emb, "n_steps", None):
         out["n_steps"] = int(emb.n_steps)
     fitted = out.pop("_emb")
-    if setting != "complete":
+    if setting != "complete" and not method.endswith(TWIN):  # an untrained imputer: no MAE
         X_used, X_full_used, _ = _fit_length_guard(fitted, X_test, X_test_full, fixed=fixed)
         with _Timer() as t:
             X_imp = fitted.impute(X_used)

@@ -18,8 +18,8 @@ from ..backbones._pypots import (
     PyPOTSFeatureModule,
     build_inputs,
     build_pypots_model,
+    feature_width,
     inject_missing,
-    latent_width,
     pypots_logging,
     rng_scope,
     spec_for_model,
@@ -99,7 +99,9 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         will come later (e.g. a test set). Shorter series are padded to it, longer ones
         are refused. Ignored when ``backbone`` is a model.
     epochs : int, default=100
-        Maximum number of pretraining epochs.
+        Maximum number of pretraining epochs. 0 pretrains nothing: the randomly
+        initialised model is frozen as it is (the "twin" a pretrained backbone is
+        compared with).
     patience : int or None, default=10
         Early stopping: epochs without improvement of the validation imputation error
         (the training loss when there is no validation part). None disables it.
@@ -109,9 +111,12 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         Adam learning rate.
     validation_fraction : float, default=0.2
         Fraction of the series held out to validate imputation; 0 trains on all of them.
-    pooling : {"mean", "max", "meanmax", "last"}, default="mean"
-        Pooling of per-step latents (SAITS, Transformer, TimesNet) over the observed steps.
-        RNN backbones always give their final hidden state.
+    pooling : {"auto", "mean", "max", "meanmax", "last", "segments", "segmentsmax"}, \
+            default="auto"
+        Pooling of per-step latents (SAITS, Transformer, TimesNet) over the observed
+        steps, and of the RNN backbones' hidden states (GRU-D, BRITS, CSAI; each
+        direction) over the real steps. "auto" is "mean" for per-step latents and the
+        final hidden state ("last") for RNNs.
     device : str, default="auto"
         "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
     random_state : int, RandomState instance or None, default=None
@@ -184,12 +189,12 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         "missing_rate": [Interval(Real, 0, 1, closed="neither")],
         "missing_pattern": [StrOptions({"mcar", "seq", "block"})],
         "n_steps": [Interval(Integral, 2, None, closed="left"), None],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 0, None, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "pooling": [StrOptions(set(POOLINGS))],
+        "pooling": [StrOptions({"auto", *POOLINGS})],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -208,7 +213,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         batch_size=32,
         lr=1e-3,
         validation_fraction=0.2,
-        pooling="mean",
+        pooling="auto",
         device="auto",
         random_state=None,
         verbose=0,
@@ -252,6 +257,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
             if self.n_steps is not None and self.n_steps > panel.n_timesteps:
                 pad = self.n_steps - panel.n_timesteps
                 values = np.pad(values, ((0, 0), (0, pad), (0, 0)), constant_values=np.nan)
+            train = train and self.epochs > 0
             model = self._pretrain(key, values, device, train)
             best_epoch = getattr(model, "best_epoch", None) if train else None
             empirical_mean = None
@@ -304,12 +310,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         self.n_steps_ = int(model.n_steps)
         self.device_ = device
         self.best_epoch_ = best_epoch
-        width = latent_width(key, model.model)
-        spec = BACKBONES[key]
-        if spec.latent == "per_step":
-            self._n_features_out = 2 * width if self.pooling == "meanmax" else width
-        else:
-            self._n_features_out = width * len(spec.hooks)
+        self._n_features_out = feature_width(key, model.model, self.pooling)
 
     def _pretrain(self, key: str, values: np.ndarray, device: str, train: bool):
         seed = seed_from(self.random_state)
@@ -320,14 +321,17 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
                 n_steps=values.shape[1],
                 n_features=values.shape[2],
                 backbone_params=self.backbone_params,
-                epochs=self.epochs,
-                patience=self.patience,
+                epochs=max(self.epochs, 1),
+                patience=None if self.patience is None else min(self.patience,
+                                                                 max(self.epochs, 1)),
                 batch_size=self.batch_size,
                 lr=self.lr,
                 device=device,
                 verbose=self.verbose,
             )
             if not train:
+                if BACKBONES[key].untrained is not None:
+                    BACKBONES[key].untrained(model, values)
                 return model
             n_val = 0
             if self.validation_fraction > 0 and n >= 2:

@@ -484,3 +484,30 @@ _EXPECTED_FAILED = {
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# ---- the untrained twin and RNN pooling ------------------------------------------------
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_epochs_zero_freezes_the_untrained_model(name, panel, ragged):
+    # the random-initialisation twin a pretrained backbone is compared with
+    twin = _tiny(name, epochs=0).fit(panel)
+    assert twin.best_epoch_ is None
+    Z = twin.transform(ragged)
+    assert Z.shape == (6, WIDTH[name]) and np.isfinite(Z).all()
+    built = _tiny(name, epochs=0).fit(panel)  # the same seed builds the same weights
+    np.testing.assert_allclose(built.transform(panel), twin.transform(panel), rtol=1e-5,
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["brits", "grud"])
+def test_rnn_hidden_states_pooled_over_real_steps(name, fitted, panel, ragged):
+    est = _tiny(name, pooling="meanmax").fit(panel)
+    Z = est.transform(ragged)
+    assert Z.shape == (6, 2 * WIDTH[name]) and np.isfinite(Z).all()
+    # each series alone gives the same features: padding never enters the pooling
+    alone = np.vstack([est.transform([s]) for s in ragged])
+    np.testing.assert_allclose(alone, Z, rtol=1e-4, atol=1e-5)
+    # "auto" keeps the final hidden state
+    last = _tiny(name, pooling="last").fit(panel)
+    np.testing.assert_allclose(last.transform(panel), fitted[name].transform(panel),
+                               rtol=1e-5, atol=1e-6)
