@@ -28,12 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--suite", required=True, choices=[*_suites.SUITES, "all"],
-                        help="which suite to run ('all' runs the four in turn)")
+                        help="which suite to run ('all' runs them all in turn)")
     parser.add_argument("--datasets", nargs="+", metavar="NAME",
                         help="datasets to use instead of the suite's own list")
     parser.add_argument("--seeds", type=int, metavar="N",
                         help="number of seeds (0..N-1); default: classification 3, "
-                             "ablation 3, missing 3, e2e 5; 1 with --quick")
+                             "ablation 3, missing 3, e2e 5, long 1; 1 with --quick")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: tiny budgets (2 epochs), 1 seed, 2 small datasets, "
                              "fewer settings; results go to <suite>-quick.jsonl")

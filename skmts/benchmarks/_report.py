@@ -20,6 +20,7 @@ TITLES = {
     "ablation": "DMAE ablation",
     "missing": "Missing values: frozen imputers, DMAE and MiniRocket on interpolated data",
     "e2e": "Modular vs end-to-end, by fraction of labelled training data",
+    "long": "Long series: DMAE's fit time and memory",
 }
 
 _DOCS_HEADER = """# Benchmarks
@@ -102,6 +103,7 @@ def suite_tables(suite: str, records: list[dict]) -> str:
         "ablation": _ablation_tables,
         "missing": _missing_tables,
         "e2e": _e2e_tables,
+        "long": _long_tables,
     }.get(suite, _generic_table)(records)
     failed = [r for r in records if r.get("status") != "ok"]
     if failed:
@@ -214,6 +216,23 @@ def _ablation_tables(records) -> str:
         "datasets where the trained mean is above the twin's.\n\n"
         "Fit seconds (self-supervised training, scaler and head; mean over seeds):\n\n"
         + _table(["variant", *datasets], fit_rows)
+    )
+
+
+def _long_tables(records) -> str:
+    groups = _group(records, "dataset")
+    rows = []
+    for (d,), rs in groups.items():
+        m = rs[-1]["metrics"]
+        rows.append([d, str(m["patch_len"]), str(m["batch_size"]), str(m["epochs"]),
+                     _seconds(_metric(rs, "fit_s")), _seconds(_metric(rs, "transform_s")),
+                     _mean_std(_metric(rs, "peak_rss_mib"), 0, False), str(len(rs))])
+    return _table(["panel", "patch_len", "batch_size", "epochs", "fit (s)", "transform (s)",
+                   "peak memory (MiB)", "runs"], rows) + (
+        "\n\n`DMAETransformer(random_state=seed)` with its defaults (the automatic patch "
+        "length, batch size and epochs are shown) on univariate Gaussian random walks. "
+        "Peak memory = peak resident set size of the job's own process (interpreter and "
+        "libraries included)."
     )
 
 

@@ -24,7 +24,7 @@ from ._harness import Job
 
 logger = logging.getLogger("skmts.benchmarks")
 
-SUITES = ("classification", "ablation", "missing", "e2e")
+SUITES = ("classification", "ablation", "missing", "e2e", "long")
 CLASSIFICATION_DATASETS = (
     "BasicMotions", "JapaneseVowels", "ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf",
 )
@@ -38,7 +38,10 @@ QUICK_DATASETS = {
     "missing": ("BasicMotions", "JapaneseVowels"),
     "e2e": ("BasicMotions", "JapaneseVowels"),
 }
-DEFAULT_SEEDS = {"classification": 3, "ablation": 3, "missing": 3, "e2e": 5}
+DEFAULT_SEEDS = {"classification": 3, "ablation": 3, "missing": 3, "e2e": 5, "long": 1}
+# the long-series check: a panel of univariate random walks, (n_samples, n_timesteps)
+LONG_PANEL = (100, 2000)
+QUICK_LONG_PANEL = (20, 300)
 FROZEN_BACKBONES = ("saits", "transformer", "timesnet", "brits", "grud", "csai")
 QUICK_FROZEN_BACKBONES = ("saits", "brits")
 MISSING_SETTINGS = ("complete", "mcar-0.1", "mcar-0.3", "block-0.1", "block-0.3")
@@ -129,6 +132,7 @@ def plan(suite: str, opts: Options) -> list[Job]:
         "ablation": _plan_ablation,
         "missing": _plan_missing,
         "e2e": _plan_e2e,
+        "long": _plan_long,
     }[suite]
     jobs = [job for job in planner(opts) if opts.keep(job.method)]
     return [dataclasses.replace(job, workdir=str(opts.workdir)) for job in jobs]
@@ -200,6 +204,14 @@ def _plan_missing(opts: Options) -> list[Job]:
                     jobs.append(Job("missing", dataset, method, setting, seed,
                                     _TARGET + "missing_job", params))
     return jobs
+
+
+def _plan_long(opts: Options) -> list[Job]:
+    n, t = QUICK_LONG_PANEL if opts.quick else LONG_PANEL
+    return [Job("long", f"random walks {n}x{t}", "dmae", "default", seed,
+                _TARGET + "long_series_job",
+                {"n_samples": n, "n_timesteps": t, "budget": opts.budget("dmae")})
+            for seed in range(opts.n_seeds("long"))]
 
 
 def _missing_variants(backbones, opts: Options) -> list[tuple[str, dict]]:
@@ -703,3 +715,19 @@ def e2e_job(job: dict) -> dict:
     if n_cut:
         out["n_test_cut"] = n_cut
     return out
+
+
+def long_series_job(job: dict) -> dict:
+    """DMAE with its defaults on a panel of long univariate random walks: fit and
+    transform seconds (the job's peak memory is measured by the harness)."""
+    seed, p = job["seed"], job["params"]
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(p["n_samples"], p["n_timesteps"], 1)).cumsum(axis=1)
+    emb = _backbone("dmae", seed, p.get("budget", {}))
+    with _Timer() as fit:
+        emb.fit(X)
+    with _Timer() as tr:
+        F = emb.transform(X)
+    return {"fit_s": fit.seconds, "transform_s": tr.seconds, "n_features": int(F.shape[1]),
+            "patch_len": int(emb.patch_len_), "batch_size": int(emb.batch_size_),
+            "epochs": int(emb.max_epochs_), **_torch_info()}
