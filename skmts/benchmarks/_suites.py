@@ -552,9 +552,21 @@ def classification_job(job: dict) -> dict:
     emb = _backbone("dmae", seed, params.get("budget", {}), params.get("dmae_params", {}))
     settings = {k: v for k, v in emb.get_params().items() if k in _ABLATED}
     out = _pipeline_run(emb, X_train, y_train, X_test, y_test, fixed_length=False)
-    out.pop("_emb")
+    out["accuracy_ridgecv"] = _ridge_accuracy(out.pop("_emb"), X_train, y_train, X_test, y_test)
     out["dmae_settings"] = settings
     return out
+
+
+def _ridge_accuracy(emb, X_train, y_train, X_test, y_test) -> float:
+    """Accuracy of RidgeClassifierCV (MiniRocket's head) on the same fitted features."""
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.metrics import accuracy_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    head = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
+    head.fit(emb.transform(X_train), y_train)
+    return float(accuracy_score(y_test, head.predict(emb.transform(X_test))))
 
 
 def _pipeline_run(emb, X_train, y_train, X_test, y_test, *, fixed_length) -> dict:
