@@ -70,8 +70,6 @@ class DMAEModule(nn.Module):
         Momentum of the EMA teacher (ignored for "shared"); see :meth:`update_teacher`.
     teacher_view : {"complement", "full"}, default="complement"
         What the teacher sees.
-    decoder_depth : int, default=1
-        Linear layers of the reconstruction decoder (GELU between them).
 
     Examples
     --------
@@ -87,16 +85,13 @@ class DMAEModule(nn.Module):
 
     def __init__(self, n_channels, d_model=64, n_heads=8, n_layers=3, d_ff=256, dropout=0.1,
                  norm="batch", teacher="ema", ema_momentum=0.99, patch_len=1, n_conv_blocks=0,
-                 teacher_view="complement", decoder_depth=1):
+                 teacher_view="complement"):
         super().__init__()
         self.n_channels = n_channels
         self.patch_len = int(patch_len)
         self.encoder = SeriesEncoder(n_channels, d_model, n_heads, n_layers, d_ff, dropout, norm,
                                      patch_len=patch_len, n_conv_blocks=n_conv_blocks)
-        layers = []
-        for _ in range(max(int(decoder_depth), 1) - 1):
-            layers += [nn.Linear(d_model, d_model), nn.GELU()]
-        self.decoder = nn.Sequential(*layers, nn.Linear(d_model, n_channels * self.patch_len))
+        self.decoder = nn.Linear(d_model, n_channels * self.patch_len)  # per token: its steps
         self.feature_query = FeatureQuery(d_model, n_heads)
         self.teacher_kind = teacher
         self.teacher_view = teacher_view
