@@ -23,19 +23,15 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import HasMethods, Interval, StrOptions, _fit_context
 from .._utils import logger, resolve_device, seed_from, torch_seed_scope, unwrap_frozen
 from .._validation import Panel, check_panel
-from ..heads._heads import (
+from ..heads import (
     LinearHeadClassifier,
     LinearHeadRegressor,
     MLPHeadClassifier,
     MLPHeadRegressor,
-    _encode_labels,
-    _infer,
-    _scale_targets,
-    _train_net,
-    _unscale,
 )
 from ..nn._heads import EncoderWithHead
 from ..representation._base import BaseSeriesTransformer
+from ..training._recipe import encode_labels, infer, scale_targets, train_net, unscale_targets
 
 __all__ = ["EndToEndClassifier", "EndToEndRegressor"]
 
@@ -229,7 +225,7 @@ class _BaseEndToEnd(BaseEstimator):
         logger.log(20 if self.verbose else 10,
                    "%s: fine-tuning backbone (lr=%g) and head (lr=%g) jointly",
                    type(self).__name__, backbone_lr, params["lr"])
-        self.net_ = _train_net(
+        self.net_ = train_net(
             self._kind,
             module,
             backbone._feature_inputs(panel),
@@ -337,7 +333,7 @@ class EndToEndClassifier(ClassifierMixin, _BaseEndToEnd):
     _heads = {"linear": LinearHeadClassifier, "mlp": MLPHeadClassifier}
 
     def _check_targets(self, y):
-        encoder, y_idx = _encode_labels(y)
+        encoder, y_idx = encode_labels(y)
         self.classes_ = encoder.classes_
         return y_idx
 
@@ -361,7 +357,7 @@ class EndToEndClassifier(ClassifierMixin, _BaseEndToEnd):
         if self.freeze:
             return self.head_.predict_proba(self.backbone_._encode(panel))
         inputs = self.backbone_._feature_inputs(panel)
-        proba = np.asarray(_infer(self.net_, inputs, "predict_proba"), dtype=np.float64)
+        proba = np.asarray(infer(self.net_, inputs, "predict_proba"), dtype=np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
@@ -424,7 +420,7 @@ class EndToEndRegressor(RegressorMixin, _BaseEndToEnd):
         if y.ndim > 2:
             raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
         self._y_1d = y.ndim == 1
-        y_scaled, self._y_mean, self._y_scale = _scale_targets(y)
+        y_scaled, self._y_mean, self._y_scale = scale_targets(y)
         return y_scaled
 
     def _n_outputs(self, targets) -> int:
@@ -446,8 +442,8 @@ class EndToEndRegressor(RegressorMixin, _BaseEndToEnd):
         panel = self._panel(X)
         if self.freeze:
             return self.head_.predict(self.backbone_._encode(panel))
-        pred = _infer(self.net_, self.backbone_._feature_inputs(panel), "predict")
-        return _unscale(pred, self._y_mean, self._y_scale, self._y_1d)
+        pred = infer(self.net_, self.backbone_._feature_inputs(panel), "predict")
+        return unscale_targets(pred, self._y_mean, self._y_scale, self._y_1d)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -20,15 +20,13 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from .._compat import Interval, _fit_context
-from .._utils import logger, resolve_device, seed_from, torch_seed_scope, verbose_logging
+from .._utils import resolve_device, seed_from, torch_seed_scope
 from ..nn._heads import LinearHead, MLPHead
+from ..training._recipe import encode_labels, scale_targets, train_net, unscale_targets
 
 __all__ = [
     "LinearHeadClassifier",
@@ -83,146 +81,7 @@ _TRAINING_DOC = """lr : float, default={lr}
         ``"skmts"`` logger (INFO)."""
 
 
-# ---- training helpers shared with skmts.end_to_end ---------------------------------
-def _callbacks(verbose: int, *, valid: bool, patience):
-    """skorch callbacks for early stopping and progress display."""
-    from skorch.callbacks import EarlyStopping, ProgressBar
-
-    callbacks = []
-    if patience is not None:
-        callbacks.append(
-            (
-                "early_stopping",
-                EarlyStopping(
-                    monitor="valid_loss" if valid else "train_loss",
-                    patience=patience,
-                    load_best=valid,
-                    sink=logger.info if verbose >= 1 else _noop,
-                ),
-            )
-        )
-    if verbose >= 1:
-        callbacks.append(("progress_bar", ProgressBar()))
-    return callbacks
-
-
-def _noop(*args, **kwargs):
-    pass
-
-
-def _split_indices(n: int, fraction: float, seed: int, stratify=None):
-    """Train / validation indices; ``valid`` is None when no split is made."""
-    all_idx = np.arange(n)
-    if fraction <= 0:
-        return all_idx, None
-    n_valid = int(np.ceil(fraction * n))
-    if n - n_valid < 2:
-        return all_idx, None
-    if stratify is not None:
-        _, counts = np.unique(stratify, return_counts=True)
-        # a stratified split needs every class twice and room for one of each class;
-        # without one, a split could take away a class's only examples: train on all
-        if counts.min() < 2 or n_valid < len(counts) or n - n_valid < len(counts):
-            return all_idx, None
-    train, valid = train_test_split(
-        all_idx, test_size=n_valid, random_state=seed, stratify=stratify
-    )
-    return np.sort(train), np.sort(valid)
-
-
-def _take(X, idx):
-    if isinstance(X, dict):
-        return {k: v[idx] for k, v in X.items()}
-    return X[idx]
-
-
-def _train_net(kind, module, X, y, *, lr, max_epochs, batch_size, weight_decay,
-               validation_fraction, patience, device, seed, verbose, n_classes=None,
-               param_groups=None):
-    """Train ``module`` on ``(X, y)`` with skorch and return the fitted net.
-
-    ``kind`` is "classifier" (``y`` int64 class indices, cross-entropy on logits) or
-    "regressor" (``y`` float32 of shape (n, n_outputs), mean squared error). ``X`` is
-    a float32 array or a dict of arrays passed to ``module.forward`` by name.
-    ``param_groups`` is skorch's ``optimizer__param_groups`` (e.g. a smaller learning
-    rate for ``"encoder.*"``). Everything random runs under ``seed``.
-    """
-    from skorch import NeuralNetClassifier, NeuralNetRegressor
-    from skorch.dataset import Dataset
-    from skorch.helper import predefined_split
-
-    n = len(y)
-    train_idx, valid_idx = _split_indices(
-        n, validation_fraction, seed, stratify=y if kind == "classifier" else None
-    )
-    valid = valid_idx is not None
-    X_train, y_train = _take(X, train_idx), y[train_idx]
-    n_train = len(train_idx)
-    batch_size = min(batch_size, n_train)
-    kwargs = dict(
-        module=module,
-        optimizer=torch.optim.AdamW,
-        lr=lr,
-        optimizer__weight_decay=weight_decay,
-        max_epochs=max_epochs,
-        batch_size=batch_size,
-        iterator_train__shuffle=True,
-        # a last batch of one sample breaks BatchNorm in training mode
-        iterator_train__drop_last=bool(n_train % batch_size == 1 and n_train > 1),
-        train_split=(
-            predefined_split(Dataset(_take(X, valid_idx), y[valid_idx])) if valid else None
-        ),
-        callbacks=_callbacks(verbose, valid=valid, patience=patience),
-        callbacks__print_log__sink=logger.info if verbose >= 1 else _noop,
-        device=device,
-        verbose=int(verbose >= 1),
-    )
-    if param_groups:
-        kwargs["optimizer__param_groups"] = param_groups
-    if kind == "classifier":
-        net = NeuralNetClassifier(
-            criterion=nn.CrossEntropyLoss, classes=list(range(n_classes)), **kwargs
-        )
-    else:
-        net = NeuralNetRegressor(criterion=nn.MSELoss, **kwargs)
-    with torch_seed_scope(seed, device), verbose_logging(verbose):
-        net.fit(X_train, y_train)
-    return net
-
-
-def _encode_labels(y):
-    """Labels -> (LabelEncoder, int64 indices); at least two classes are needed."""
-    y = column_or_1d(y, warn=True)
-    check_classification_targets(y)
-    encoder = LabelEncoder().fit(y)
-    if len(encoder.classes_) < 2:
-        raise ValueError(
-            f"y must contain at least 2 classes to train a classifier; got 1 class "
-            f"({encoder.classes_[0]!r})."
-        )
-    return encoder, encoder.transform(y).astype(np.int64)
-
-
-def _scale_targets(y):
-    """float targets (n,) or (n, k) -> (float32 (n, k) standardised, mean, scale)."""
-    y = np.asarray(y, dtype=np.float64)
-    y2 = y.reshape(len(y), -1)
-    mean = y2.mean(axis=0)
-    scale = y2.std(axis=0)
-    scale[scale < 1e-12] = 1.0
-    return ((y2 - mean) / scale).astype(np.float32), mean, scale
-
-
-def _infer(net, X, method):
-    """``net.<method>(X)`` leaving the global torch RNG as found.
-
-    Iterating a DataLoader draws a base seed from the global generator even without
-    shuffling, so prediction would otherwise advance the caller's RNG.
-    """
-    with torch.random.fork_rng(devices=[]):
-        return getattr(net, method)(X)
-
-
+# ---- prediction helpers ---------------------------------------------------------------
 def _forward64(net, X, batch_size):
     """The trained head's outputs in float64, batch by batch, under ``no_grad``.
 
@@ -248,11 +107,6 @@ def _proba(net, X, batch_size):
     return proba / proba.sum(axis=1, keepdims=True)
 
 
-def _unscale(pred, mean, scale, one_d: bool):
-    pred = np.asarray(pred, dtype=np.float64).reshape(-1, len(mean)) * scale + mean
-    return pred.ravel() if one_d else pred
-
-
 # ---- the estimators ---------------------------------------------------------------
 class _BaseHead(BaseEstimator):
     """Shared fit machinery of the heads; subclasses define ``_build_module``."""
@@ -264,7 +118,7 @@ class _BaseHead(BaseEstimator):
         raise NotImplementedError
 
     def _training_params(self) -> dict:
-        """The training recipe, as keyword arguments of ``_train_net``."""
+        """The training recipe, as keyword arguments of :func:`~skmts.training.train_net`."""
         return dict(
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -279,7 +133,7 @@ class _BaseHead(BaseEstimator):
         seed = seed_from(self.random_state)
         with torch_seed_scope(seed, device):
             module = self._build_module(X.shape[1], n_out)
-        self.net_ = _train_net(
+        self.net_ = train_net(
             self._kind, module, X, y_train, device=device, seed=seed,
             verbose=self.verbose, **self._training_params(), **extra,
         )
@@ -316,7 +170,7 @@ class _HeadClassifier(ClassifierMixin, _BaseHead):
         """
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         X = np.array(X, dtype=np.float32)
-        encoder, y_idx = _encode_labels(y)
+        encoder, y_idx = encode_labels(y)
         self.classes_ = encoder.classes_
         self._fit_module(X, y_idx, len(self.classes_), n_classes=len(self.classes_))
         return self
@@ -379,7 +233,7 @@ class _HeadRegressor(RegressorMixin, _BaseHead):
         )
         X = np.array(X, dtype=np.float32)
         self._y_1d = np.ndim(y) == 1
-        y_scaled, self._y_mean, self._y_scale = _scale_targets(y)
+        y_scaled, self._y_mean, self._y_scale = scale_targets(y)
         self._fit_module(X, y_scaled, y_scaled.shape[1])
         return self
 
@@ -399,7 +253,7 @@ class _HeadRegressor(RegressorMixin, _BaseHead):
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
         pred = _forward64(self.net_, X, self.batch_size)
-        return _unscale(pred, self._y_mean, self._y_scale, self._y_1d)
+        return unscale_targets(pred, self._y_mean, self._y_scale, self._y_1d)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -121,12 +121,14 @@ class DMAETransformer(BaseSeriesTransformer):
     lr_schedule : {"cosine", "constant"}, default="cosine"
         "cosine": linear warm-up over 5 % of the steps, then cosine decay to 0.
     validation_fraction : float, default=0.0
-        Fraction of the series held out to monitor the masked loss for early stopping
-        (with ``patience``); 0 holds nothing out. Ignored (treated as 0) when it would
-        leave fewer than one validation series.
+        Fraction of the series (``ceil(fraction * n)``) held out to monitor the masked
+        loss for early stopping (with ``patience``); 0 holds nothing out. Skipped when
+        it would leave fewer than 2 training series.
     patience : int or None, default=None
-        Epochs without improvement before training stops and the best weights are
-        restored; None trains for ``max_epochs`` (the schedule decays to 0 anyway).
+        Epochs without improvement of the monitored loss (``valid_loss``, or
+        ``train_loss`` without a validation part) before training stops; the best
+        epoch's weights are restored when there is a validation part. None trains for
+        ``max_epochs`` (the schedule decays to 0 anyway).
     device : str, default="auto"
         "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
     random_state : int, RandomState instance or None, default=None
@@ -298,15 +300,16 @@ class DMAETransformer(BaseSeriesTransformer):
                 stacklevel=3,
             )
 
-    def _plan(self, panel: Panel) -> tuple[int, int, int, int]:
-        """Data-dependent sizes: (patch_len, batch_size, n_train, max_epochs)."""
+    def _plan(self, panel: Panel, seed: int) -> tuple[int, int, int, np.ndarray, np.ndarray | None]:
+        """Data-dependent sizes: (patch_len, batch_size, max_epochs, train and validation
+        indices)."""
+        from ..training._recipe import split_indices
+
         patch = self.patch_len
         if patch == "auto":
             patch = max(1, -(-panel.n_timesteps // 32))
-        n_valid = int(np.ceil(self.validation_fraction * panel.n_samples))
-        if not (self.validation_fraction > 0 and n_valid >= 1 and panel.n_samples - n_valid >= 2):
-            n_valid = 0
-        n_train = panel.n_samples - n_valid
+        train_idx, valid_idx = split_indices(panel.n_samples, self.validation_fraction, seed)
+        n_train = len(train_idx)
         batch = self.batch_size
         if batch == "auto":
             batch = int(np.clip(n_train // 8, 8, 64))
@@ -315,19 +318,25 @@ class DMAETransformer(BaseSeriesTransformer):
         if epochs == "auto":
             steps = 200 if int(panel.observed.sum()) <= 100_000 else 600
             epochs = max(1, -(-steps // -(-n_train // batch)))
-        return int(patch), int(batch), n_train, int(epochs)
+        return int(patch), int(batch), int(epochs), train_idx, valid_idx
 
     def _fit_panel(self, panel: Panel, *, train: bool) -> None:
+        from ..training._recipe import take_rows
+
         self._check_params()
         device = resolve_device(self.device)
         seed = seed_from(self.random_state)
-        self.patch_len_, self.batch_size_, n_train, self.max_epochs_ = self._plan(panel)
+        self.patch_len_, self.batch_size_, self.max_epochs_, train_idx, valid_idx = self._plan(
+            panel, seed
+        )
         self.scaler_ = NanStandardScaler().fit(panel.values, panel.observed)
-        steps = self.max_epochs_ * -(-n_train // self.batch_size_)
-        self.net_ = self._build_net(panel, device, seed, n_train, steps)
+        inputs = self._feature_inputs(panel)
+        valid = None if valid_idx is None else take_rows(inputs, valid_idx)
+        steps = self.max_epochs_ * -(-len(train_idx) // self.batch_size_)
+        self.net_ = self._build_net(panel, device, seed, valid, steps)
         with torch_seed_scope(seed, device), verbose_logging(self.verbose):
             if train and self.max_epochs_ > 0:
-                self.net_.fit(self._feature_inputs(panel))
+                self.net_.fit(take_rows(inputs, train_idx))
             else:
                 self.net_.initialize()
             self._recalibrate(panel)
@@ -345,13 +354,15 @@ class DMAETransformer(BaseSeriesTransformer):
             for t, s in zip(self.net_.module_.teacher.buffers(), encoder.buffers()):
                 t.copy_(s)
 
-    def _build_net(self, panel: Panel, device: str, seed: int, n_train: int, steps: int):
-        from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
-        from skorch.dataset import ValidSplit
+    def _build_net(self, panel: Panel, device: str, seed: int, valid: dict | None, steps: int):
+        """The skorch net; ``valid`` holds the validation inputs (None: no validation)."""
+        from skorch.callbacks import GradientNormClipping, LRScheduler
+        from skorch.dataset import Dataset
+        from skorch.helper import predefined_split
 
         from ..training._net import DMAENet, EMATeacher, WarmupCosine
+        from ..training._recipe import noop, training_callbacks
 
-        use_valid = n_train < panel.n_samples
         callbacks = [("clip", GradientNormClipping(4.0))]
         if self.lr_schedule == "cosine":
             callbacks.append(("lr", LRScheduler(
@@ -360,20 +371,9 @@ class DMAETransformer(BaseSeriesTransformer):
             )))
         if self.teacher == "ema" and self.alignment_weight > 0:
             callbacks.append(("ema", EMATeacher(steps)))
-        if self.patience is not None:
-            callbacks.append((
-                "early_stopping",
-                EarlyStopping(
-                    monitor="valid_loss" if use_valid else "train_loss",
-                    patience=self.patience,
-                    load_best=True,
-                ),
-            ))
-        if self.verbose >= 1:
-            from skorch.callbacks import ProgressBar
-
-            callbacks.append(("progress", ProgressBar()))
-        if not use_valid and self.validation_fraction > 0:
+        callbacks += training_callbacks(self.verbose, valid=valid is not None,
+                                        patience=self.patience)
+        if valid is None and self.validation_fraction > 0:
             logger.info(
                 "validation_fraction=%s leaves no validation series out of %d; "
                 "monitoring the training loss.", self.validation_fraction, panel.n_samples
@@ -398,11 +398,10 @@ class DMAETransformer(BaseSeriesTransformer):
             lr=self.lr,
             max_epochs=max(self.max_epochs_, 1),
             batch_size=self.batch_size_,
-            train_split=(ValidSplit(self.validation_fraction, random_state=seed)
-                         if use_valid else None),
+            train_split=None if valid is None else predefined_split(Dataset(valid, None)),
             iterator_train__shuffle=True,
             callbacks=callbacks,
-            callbacks__print_log__sink=logger.info if self.verbose >= 1 else _noop,
+            callbacks__print_log__sink=logger.info if self.verbose >= 1 else noop,
             device=device,
             verbose=int(self.verbose >= 1),
             mask_ratio=self.mask_ratio,
@@ -531,6 +530,3 @@ class DMAETransformer(BaseSeriesTransformer):
                 count += target
         return -total / max(count, 1.0)
 
-
-def _noop(*args, **kwargs):
-    pass

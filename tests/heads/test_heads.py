@@ -17,7 +17,7 @@ from skmts.heads import (
     MLPHeadRegressor,
 )
 from skmts._utils import seed_from
-from skmts.heads._heads import _split_indices
+from skmts.training._recipe import split_indices as _split_indices
 from skmts.nn._heads import EncoderWithHead, LinearHead, MLPHead
 
 # Small but sufficient budgets: check_classifiers_train / check_regressors_train need

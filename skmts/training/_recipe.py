@@ -1,0 +1,185 @@
+"""The one training recipe of skmts's skorch-trained estimators.
+
+Heads, end-to-end estimators and DMAE build their skorch nets from these pieces, so
+that a validation split, early stopping, progress display and inference mean the same
+everywhere:
+
+* :func:`split_indices`: ``validation_fraction`` -> ``ceil(fraction * n)`` held-out
+  samples (stratified for classifiers), no split when it would leave fewer than 2
+  training samples or take away a class's only examples;
+* :func:`training_callbacks`: early stopping on ``valid_loss`` (``train_loss`` without a
+  validation part; the best weights are restored only when there is one) and a
+  progress bar with ``verbose >= 1``; skorch's messages go to the ``"skmts"`` logger;
+* :func:`train_net`: a classifier or regressor net around a module;
+* :func:`infer`: skorch inference that leaves the global torch RNG as found.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+from torch import nn
+
+from .._utils import logger, torch_seed_scope, verbose_logging
+
+__all__ = [
+    "encode_labels",
+    "infer",
+    "noop",
+    "scale_targets",
+    "split_indices",
+    "take_rows",
+    "train_net",
+    "training_callbacks",
+    "unscale_targets",
+]
+
+
+def training_callbacks(verbose: int, *, valid: bool, patience):
+    """skorch callbacks for early stopping and progress display."""
+    from skorch.callbacks import EarlyStopping, ProgressBar
+
+    callbacks = []
+    if patience is not None:
+        callbacks.append(
+            (
+                "early_stopping",
+                EarlyStopping(
+                    monitor="valid_loss" if valid else "train_loss",
+                    patience=patience,
+                    load_best=valid,
+                    sink=logger.info if verbose >= 1 else noop,
+                ),
+            )
+        )
+    if verbose >= 1:
+        callbacks.append(("progress_bar", ProgressBar()))
+    return callbacks
+
+
+def noop(*args, **kwargs):
+    pass
+
+
+def split_indices(n: int, fraction: float, seed: int, stratify=None):
+    """Train / validation indices; ``valid`` is None when no split is made."""
+    all_idx = np.arange(n)
+    if fraction <= 0:
+        return all_idx, None
+    n_valid = int(np.ceil(fraction * n))
+    if n - n_valid < 2:
+        return all_idx, None
+    if stratify is not None:
+        _, counts = np.unique(stratify, return_counts=True)
+        # a stratified split needs every class twice and room for one of each class;
+        # without one, a split could take away a class's only examples: train on all
+        if counts.min() < 2 or n_valid < len(counts) or n - n_valid < len(counts):
+            return all_idx, None
+    train, valid = train_test_split(
+        all_idx, test_size=n_valid, random_state=seed, stratify=stratify
+    )
+    return np.sort(train), np.sort(valid)
+
+
+def take_rows(X, idx):
+    """Rows ``idx`` of an array or of every array in a dict."""
+    if isinstance(X, dict):
+        return {k: v[idx] for k, v in X.items()}
+    return X[idx]
+
+
+def train_net(kind, module, X, y, *, lr, max_epochs, batch_size, weight_decay,
+               validation_fraction, patience, device, seed, verbose, n_classes=None,
+               param_groups=None):
+    """Train ``module`` on ``(X, y)`` with skorch and return the fitted net.
+
+    ``kind`` is "classifier" (``y`` int64 class indices, cross-entropy on logits) or
+    "regressor" (``y`` float32 of shape (n, n_outputs), mean squared error). ``X`` is
+    a float32 array or a dict of arrays passed to ``module.forward`` by name.
+    ``param_groups`` is skorch's ``optimizer__param_groups`` (e.g. a smaller learning
+    rate for ``"encoder.*"``). Everything random runs under ``seed``.
+    """
+    from skorch import NeuralNetClassifier, NeuralNetRegressor
+    from skorch.dataset import Dataset
+    from skorch.helper import predefined_split
+
+    n = len(y)
+    train_idx, valid_idx = split_indices(
+        n, validation_fraction, seed, stratify=y if kind == "classifier" else None
+    )
+    valid = valid_idx is not None
+    X_train, y_train = take_rows(X, train_idx), y[train_idx]
+    n_train = len(train_idx)
+    batch_size = min(batch_size, n_train)
+    kwargs = dict(
+        module=module,
+        optimizer=torch.optim.AdamW,
+        lr=lr,
+        optimizer__weight_decay=weight_decay,
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        iterator_train__shuffle=True,
+        # a last batch of one sample breaks BatchNorm in training mode
+        iterator_train__drop_last=bool(n_train % batch_size == 1 and n_train > 1),
+        train_split=(
+            predefined_split(Dataset(take_rows(X, valid_idx), y[valid_idx])) if valid else None
+        ),
+        callbacks=training_callbacks(verbose, valid=valid, patience=patience),
+        callbacks__print_log__sink=logger.info if verbose >= 1 else noop,
+        device=device,
+        verbose=int(verbose >= 1),
+    )
+    if param_groups:
+        kwargs["optimizer__param_groups"] = param_groups
+    if kind == "classifier":
+        net = NeuralNetClassifier(
+            criterion=nn.CrossEntropyLoss, classes=list(range(n_classes)), **kwargs
+        )
+    else:
+        net = NeuralNetRegressor(criterion=nn.MSELoss, **kwargs)
+    with torch_seed_scope(seed, device), verbose_logging(verbose):
+        net.fit(X_train, y_train)
+    return net
+
+
+def encode_labels(y):
+    """Labels -> (LabelEncoder, int64 indices); at least two classes are needed."""
+    y = column_or_1d(y, warn=True)
+    check_classification_targets(y)
+    encoder = LabelEncoder().fit(y)
+    if len(encoder.classes_) < 2:
+        raise ValueError(
+            f"y must contain at least 2 classes to train a classifier; got 1 class "
+            f"({encoder.classes_[0]!r})."
+        )
+    return encoder, encoder.transform(y).astype(np.int64)
+
+
+def scale_targets(y):
+    """float targets (n,) or (n, k) -> (float32 (n, k) standardised, mean, scale)."""
+    y = np.asarray(y, dtype=np.float64)
+    y2 = y.reshape(len(y), -1)
+    mean = y2.mean(axis=0)
+    scale = y2.std(axis=0)
+    scale[scale < 1e-12] = 1.0
+    return ((y2 - mean) / scale).astype(np.float32), mean, scale
+
+
+def infer(net, X, method):
+    """``net.<method>(X)`` leaving the global torch RNG as found.
+
+    Iterating a DataLoader draws a base seed from the global generator even without
+    shuffling, so prediction would otherwise advance the caller's RNG.
+    """
+    with torch.random.fork_rng(devices=[]):
+        return getattr(net, method)(X)
+
+
+def unscale_targets(pred, mean, scale, one_d: bool):
+    """Undo :func:`scale_targets` on predictions (float64; 1-D when ``one_d``)."""
+    pred = np.asarray(pred, dtype=np.float64).reshape(-1, len(mean)) * scale + mean
+    return pred.ravel() if one_d else pred
