@@ -613,7 +613,7 @@ class PyPOTSFeatureModule(nn.Module):
         CSAI's median observation interval per channel (``pm.intervals``).
     """
 
-    def __init__(self, core, backbone: str, pooling: str = "mean", empirical_mean=None,
+    def __init__(self, core, backbone: str, pooling: str = "auto", empirical_mean=None,
                  intervals=None):
         super().__init__()
         self.core = core

@@ -31,7 +31,14 @@ from ..heads import (
 )
 from ..nn._heads import EncoderWithHead
 from ..representation._base import BaseSeriesTransformer
-from ..training._recipe import encode_labels, infer, scale_targets, train_net, unscale_targets
+from ..training._recipe import (
+    encode_labels,
+    infer,
+    run_batched,
+    scale_targets,
+    train_net,
+    unscale_targets,
+)
 
 __all__ = ["EndToEndClassifier", "EndToEndRegressor"]
 
@@ -260,19 +267,10 @@ class _BaseEndToEnd(BaseEstimator):
         panel = self._panel(X)
         if self.freeze:
             return self.backbone_._encode(panel)
-        inputs = self.backbone_._feature_inputs(panel)
         encoder = self.net_.module_.encoder
         encoder.eval()
-        step = self.net_.batch_size
-        out = []
-        with torch.no_grad():
-            for start in range(0, panel.n_samples, step):
-                batch = {
-                    k: torch.as_tensor(v[start : start + step], device=self.net_.device)
-                    for k, v in inputs.items()
-                }
-                out.append(encoder(**batch).float().cpu().numpy())
-        return np.concatenate(out).astype(np.float32, copy=False)
+        return run_batched(encoder, self.backbone_._feature_inputs(panel),
+                           self.net_.batch_size, self.net_.device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -423,23 +424,26 @@ class DMAETransformer(BaseSeriesTransformer):
 
     def _batches(self, panel: Panel):
         """Model inputs as tensors on the device, a batch at a time."""
-        inputs = self._feature_inputs(panel)
-        device = self.net_.device
-        step = max(getattr(self, "batch_size_", 64), 256)
-        for start in range(0, panel.n_samples, step):
-            yield {k: torch.as_tensor(v[start : start + step], device=device) for k, v in inputs.items()}
+        from ..training._recipe import batches
+
+        return batches(self._feature_inputs(panel), self._inference_batch, self.net_.device)
+
+    @property
+    def _inference_batch(self) -> int:
+        return max(getattr(self, "batch_size_", 64), 256)
+
+    def _run(self, fn, panel: Panel) -> np.ndarray:
+        """``fn(x, observed, valid)`` of the eval-mode module over ``panel``, batched."""
+        from ..training._recipe import run_batched
+
+        self.net_.module_.eval()
+        return run_batched(fn, self._feature_inputs(panel), self._inference_batch,
+                           self.net_.device, mixed_precision=True)
 
     def _encode(self, panel: Panel) -> np.ndarray:
-        from ..training._net import autocast
-
         module = self.net_.module_
-        module.eval()
-        out = []
-        with torch.no_grad(), autocast(self.net_.device):
-            for b in self._batches(panel):
-                z = module.features(b["x"], b["observed"], b["valid"], self.pooling, self.layers)
-                out.append(z.float().cpu())
-        return torch.cat(out).numpy().astype(np.float32, copy=False)
+        return self._run(functools.partial(module.features, pooling=self.pooling,
+                                           layers=self.layers), panel)
 
     def _feature_module(self) -> nn.Module:
         encoder = copy.deepcopy(self.net_.module_.encoder).cpu()
@@ -481,17 +485,13 @@ class DMAETransformer(BaseSeriesTransformer):
         >>> bool(np.isnan(emb.impute(X)).any())
         False
         """
-        from ..training._net import autocast
-
         panel = self._check_panel(X)
         module = self.net_.module_
-        module.eval()
-        recon = []
-        with torch.no_grad(), autocast(self.net_.device):
-            for b in self._batches(panel):
-                h = module.encode(b["x"], b["observed"], b["valid"])
-                recon.append(module.decode(h, b["x"].shape[1]).float().cpu())
-        recon = self.scaler_.inverse_transform(torch.cat(recon).numpy())
+
+        def reconstruct(x, observed, valid):
+            return module.decode(module.encode(x, observed, valid), x.shape[1])
+
+        recon = self.scaler_.inverse_transform(self._run(reconstruct, panel))
         filled = np.where(panel.observed, panel.values, recon).astype(np.float32)
         return restore_layout(filled, panel, X)
 

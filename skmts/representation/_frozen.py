@@ -396,19 +396,12 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
 
     def _run(self, method: str, inputs: dict) -> np.ndarray:
         """Run ``module.<method>`` over ``inputs`` in batches, eval mode, no gradient."""
+        from ..training._recipe import run_batched
+
         module = self._module(self.model_.model)
         module.eval()
-        n = len(inputs["lengths"])
         bs = self.batch_size if BACKBONES[self.backbone_name_].batch_independent else 1
-        out = []
-        with torch.no_grad():
-            for start in range(0, n, bs):
-                batch = {
-                    k: torch.as_tensor(v[start : start + bs]).to(self.device_)
-                    for k, v in inputs.items()
-                }
-                out.append(getattr(module, method)(**batch).detach().cpu().numpy())
-        return np.concatenate(out).astype(np.float32, copy=False)
+        return run_batched(getattr(module, method), inputs, bs, self.device_)
 
     def _encode(self, panel: Panel) -> np.ndarray:
         return self._run("forward", self._feature_inputs(panel))

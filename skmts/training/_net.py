@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import torch
@@ -12,15 +11,9 @@ from skorch.utils import to_device
 
 from ..nn._dmae import dmae_losses
 from ..nn._masking import patch_span_mask
+from ._recipe import autocast
 
-__all__ = ["DMAENet", "EMATeacher", "WarmupCosine", "autocast"]
-
-
-def autocast(device: str):
-    """bfloat16 autocast on CUDA (no loss scaling needed); a no-op on the CPU."""
-    if str(device).startswith("cuda"):
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+__all__ = ["DMAENet", "EMATeacher", "WarmupCosine"]
 
 
 class WarmupCosine:

@@ -11,10 +11,14 @@ everywhere:
   validation part; the best weights are restored only when there is one) and a
   progress bar with ``verbose >= 1``; skorch's messages go to the ``"skmts"`` logger;
 * :func:`train_net`: a classifier or regressor net around a module;
-* :func:`infer`: skorch inference that leaves the global torch RNG as found.
+* :func:`infer`: skorch inference that leaves the global torch RNG as found;
+* :func:`batches` and :func:`run_batched`: a module over a dict of arrays, a batch at a
+  time, under ``torch.no_grad()`` (bfloat16 autocast on CUDA where asked).
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 import torch
@@ -27,9 +31,12 @@ from torch import nn
 from .._utils import logger, torch_seed_scope, verbose_logging
 
 __all__ = [
+    "autocast",
+    "batches",
     "encode_labels",
     "infer",
     "noop",
+    "run_batched",
     "scale_targets",
     "split_indices",
     "take_rows",
@@ -183,3 +190,34 @@ def unscale_targets(pred, mean, scale, one_d: bool):
     """Undo :func:`scale_targets` on predictions (float64; 1-D when ``one_d``)."""
     pred = np.asarray(pred, dtype=np.float64).reshape(-1, len(mean)) * scale + mean
     return pred.ravel() if one_d else pred
+
+
+def autocast(device):
+    """bfloat16 autocast on CUDA (no loss scaling needed); a no-op on the CPU."""
+    if str(device).startswith("cuda"):
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def batches(inputs: dict, batch_size: int, device):
+    """The arrays of ``inputs`` (first axis = samples) as tensors on ``device``,
+    ``batch_size`` rows at a time."""
+    n = len(next(iter(inputs.values())))
+    for start in range(0, n, batch_size):
+        yield {k: torch.as_tensor(v[start : start + batch_size], device=device)
+               for k, v in inputs.items()}
+
+
+def run_batched(fn, inputs: dict, batch_size: int, device, *, mixed_precision=False):
+    """``fn(**batch)`` over ``inputs`` a batch at a time, under ``torch.no_grad()``.
+
+    Returns the outputs concatenated along the first axis as a float32 numpy array.
+    ``mixed_precision`` runs under :func:`autocast` (bfloat16 on CUDA, nothing on the
+    CPU). Modules are not switched to eval mode here: the caller does that.
+    """
+    out = []
+    context = autocast(device) if mixed_precision else contextlib.nullcontext()
+    with torch.no_grad(), context:
+        for batch in batches(inputs, batch_size, device):
+            out.append(fn(**batch).detach().float().cpu().numpy())
+    return np.concatenate(out).astype(np.float32, copy=False)
