@@ -6,8 +6,7 @@ are imported where they are used.
 
 from .end_to_end import EndToEndClassifier, EndToEndRegressor
 from .heads import LinearHeadClassifier, LinearHeadRegressor, MLPHeadClassifier, MLPHeadRegressor
-from .representation._dmae import DMAETransformer
-from .representation._frozen import FrozenImputerTransformer
+from .representation import DMAETransformer, FrozenImputerTransformer
 
 __version__ = "0.1.0"
 

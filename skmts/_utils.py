@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 logger = logging.getLogger("skmts")
 
 __all__ = [
+    "is_cuda",
     "resolve_device",
     "seed_from",
     "torch_seed_scope",
@@ -28,9 +29,14 @@ def unwrap_frozen(estimator):
     A fitted estimator given as a parameter is unfitted by ``sklearn.base.clone``; wrapped
     in ``FrozenEstimator`` it survives the clones of searches and cross-validation.
     """
-    if type(estimator).__name__ == "FrozenEstimator" and hasattr(estimator, "estimator"):
-        return estimator.estimator
-    return estimator
+    from sklearn.frozen import FrozenEstimator
+
+    return estimator.estimator if isinstance(estimator, FrozenEstimator) else estimator
+
+
+def is_cuda(device) -> bool:
+    """Whether ``device`` (a string or ``torch.device``) names a CUDA device."""
+    return str(device).startswith("cuda")
 
 
 def resolve_device(device) -> str:
@@ -45,7 +51,7 @@ def resolve_device(device) -> str:
         return "cuda" if torch.cuda.is_available() else "cpu"
     if not isinstance(device, str):
         raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}.")
-    if device.startswith("cuda") and not torch.cuda.is_available():
+    if is_cuda(device) and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} was requested but CUDA is not available on this machine; "
             "use device='auto' or 'cpu'."
@@ -65,7 +71,7 @@ def torch_seed_scope(seed: int, device: str = "cpu"):
     Weight initialisation, dropout and DataLoader shuffling use torch's global generator;
     forking it keeps ``random_state`` repeatable without touching the caller's RNG state.
     """
-    devices = [torch.device(device).index or 0] if str(device).startswith("cuda") else []
+    devices = [torch.device(device).index or 0] if is_cuda(device) else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield

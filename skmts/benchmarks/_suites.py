@@ -80,6 +80,7 @@ ABLATION_VARIANTS = (
     ("mask_ratio=0.4", {"mask_ratio": 0.4}, False),
     ("mask_ratio=0.6", {"mask_ratio": 0.6}, False),
     ("global mean pooling", {"pooling": "mean", "layers": "last"}, True),
+    ("pooling=meanmaxppv", {"pooling": "meanmaxppv"}, True),
 )
 TWIN = " (twin)"
 

@@ -6,7 +6,7 @@ import torch
 
 __all__ = ["masked_pool", "POOLINGS"]
 
-POOLINGS = ("mean", "max", "meanmax", "last", "segments", "segmentsmax")
+POOLINGS = ("mean", "max", "meanmax", "last", "segments", "segmentsmax", "meanmaxppv")
 N_SEGMENTS = 4
 
 
@@ -37,7 +37,9 @@ def masked_pool(h: torch.Tensor, valid: torch.Tensor, how: str = "mean") -> torc
     * "last": the last valid position, (B, d);
     * "segments": the mean over each of 4 consecutive segments of the valid positions
       plus the global max, (B, 5d): coarse order is kept;
-    * "segmentsmax": "segments" plus the global mean, (B, 6d).
+    * "segmentsmax": "segments" plus the global mean, (B, 6d);
+    * "meanmaxppv": mean, max and the proportion of positive values (MiniRocket's PPV:
+      the fraction of valid positions where a latent is above 0), (B, 3d).
     """
     valid = valid.to(torch.bool)
     w = valid.unsqueeze(-1).to(h.dtype)  # (B, N, 1)
@@ -53,6 +55,9 @@ def masked_pool(h: torch.Tensor, valid: torch.Tensor, how: str = "mean") -> torc
         return mx
     if how == "meanmax":
         return torch.cat([mean, mx], dim=-1)
+    if how == "meanmaxppv":
+        ppv = ((h > 0).to(h.dtype) * w).sum(1) / w.sum(1).clamp(min=1.0)
+        return torch.cat([mean, mx, ppv], dim=-1)
     if how == "segments":
         return torch.cat([_segment_means(h, valid, w, N_SEGMENTS), mx], dim=-1)
     if how == "segmentsmax":
@@ -63,4 +68,4 @@ def masked_pool(h: torch.Tensor, valid: torch.Tensor, how: str = "mean") -> torc
 def pooled_width(d: int, how: str) -> int:
     """Output width of :func:`masked_pool` for latents of width ``d``."""
     return d * {"mean": 1, "max": 1, "last": 1, "meanmax": 2, "segments": N_SEGMENTS + 1,
-                "segmentsmax": N_SEGMENTS + 2}[how]
+                "segmentsmax": N_SEGMENTS + 2, "meanmaxppv": 3}[how]

@@ -100,11 +100,13 @@ class DMAETransformer(BaseSeriesTransformer):
     ema_momentum : float, default=0.99
         Starting momentum of the EMA teacher, in [0, 1); it rises to 1 over the run
         (cosine schedule, BYOL).
-    pooling : {"mean", "max", "meanmax", "last", "segments", "segmentsmax"}, \
-            default="meanmax"
+    pooling : {"mean", "max", "meanmax", "last", "segments", "segmentsmax", \
+            "meanmaxppv"}, default="meanmax"
         How latents become one vector over the observed, unpadded positions: "meanmax"
         concatenates mean and max; "segments" is the mean over each of 4 consecutive
-        segments plus the max (coarse order kept); "segmentsmax" adds the mean.
+        segments plus the max (coarse order kept); "segmentsmax" adds the mean;
+        "meanmaxppv" adds to "meanmax" the proportion of positive values (MiniRocket's
+        PPV).
     layers : {"all", "last"}, default="all"
         Pool the stem's output and every encoder layer's and concatenate (features at
         several depths), or the last layer's only.

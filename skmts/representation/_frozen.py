@@ -11,7 +11,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions
-from .._utils import NanStandardScaler, resolve_device, seed_from, unwrap_frozen
+from .._utils import NanStandardScaler, is_cuda, resolve_device, seed_from, unwrap_frozen
 from .._validation import Panel, restore_layout
 from ..backbones._pypots import (
     BACKBONES,
@@ -53,7 +53,7 @@ def _load_model(saved: _SavedModel, map_location=None):
     """
     if map_location is None:
         dev = str(saved.device)
-        map_location = dev if dev.startswith("cuda") and torch.cuda.is_available() else "cpu"
+        map_location = dev if is_cuda(dev) and torch.cuda.is_available() else "cpu"
     model = torch.load(io.BytesIO(saved.data), map_location=map_location, weights_only=False)
     param = next(model.model.parameters(), None)
     device = param.device if param is not None else torch.device("cpu")
@@ -195,7 +195,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "pooling": [StrOptions({"auto", *POOLINGS})],
-        "device": [str],
+        "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }

@@ -9,6 +9,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.utils import to_device
 
+from .._utils import is_cuda
 from ..nn._dmae import dmae_losses
 from ..nn._masking import patch_span_mask
 from ._recipe import autocast
@@ -91,7 +92,7 @@ class DMAENet(NeuralNet):
         name = "_train_gen" if training else "_eval_gen"
         gen = getattr(self, name, None)
         if gen is None:
-            device = self.device if str(self.device).startswith("cuda") else "cpu"
+            device = self.device if is_cuda(self.device) else "cpu"
             gen = torch.Generator(device=device)
             gen.manual_seed(self.mask_seed + (0 if training else 1))
             setattr(self, name, gen)

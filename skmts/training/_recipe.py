@@ -28,7 +28,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from torch import nn
 
-from .._utils import logger, torch_seed_scope, verbose_logging
+from .._utils import is_cuda, logger, torch_seed_scope, verbose_logging
 
 __all__ = [
     "autocast",
@@ -194,7 +194,7 @@ def unscale_targets(pred, mean, scale, one_d: bool):
 
 def autocast(device):
     """bfloat16 autocast on CUDA (no loss scaling needed); a no-op on the CPU."""
-    if str(device).startswith("cuda"):
+    if is_cuda(device):
         return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
 

@@ -130,7 +130,7 @@ def test_patches_and_conv_stem_ignore_padding():
     enc = SeriesEncoder(3, d_model=8, n_heads=2, n_layers=2, d_ff=16, patch_len=4,
                         n_conv_blocks=2).eval()
     x, observed, valid = _batch(b=4, t=14)
-    for pooling in ("meanmax", "segments", "segmentsmax", "last"):
+    for pooling in ("meanmax", "segments", "segmentsmax", "meanmaxppv", "last"):
         ref = enc.features(x, observed, valid, pooling)
         xp, op, vp = _padded(x, observed, 9)
         out = enc.features(xp, op, vp, pooling)
