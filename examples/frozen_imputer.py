@@ -21,9 +21,9 @@ X_test, y_test = load_dataset("BasicMotions", split="test")
 X_train = inject_missing(X_train, 0.2, random_state=0)  # the data arrive with 20 % gaps
 X_test = inject_missing(X_test, 0.2, random_state=1)
 
-# Pretraining needs no labels. Defaults: epochs=100, patience=10 on the held-out imputation
+# Pretraining needs no labels. Defaults: max_epochs=100, patience=10 on the held-out imputation
 # error (validation_fraction=0.2, extra missing_rate=0.1 MCAR); 30 epochs keep this quick.
-saits = FrozenImputerTransformer("saits", epochs=30, random_state=0)
+saits = FrozenImputerTransformer("saits", max_epochs=30, random_state=0)
 head = LinearHeadClassifier(random_state=0)  # max_epochs=200, early stopping, patience=10
 clf = make_pipeline(saits, StandardScaler(), head)  # scale: the head does not scale input
 start = time.perf_counter()

@@ -69,7 +69,7 @@ _PYPOTS_LOGGERS = ("PyPOTS running log", "TSDB running log")
 _RESERVED = {
     "n_steps": "it is the fitted series length",
     "n_features": "it is the number of channels of X",
-    "epochs": "use the estimator's `epochs`",
+    "epochs": "use the estimator's `max_epochs`",
     "patience": "use the estimator's `patience`",
     "batch_size": "use the estimator's `batch_size`",
     "optimizer": "use the estimator's `lr`",
@@ -276,7 +276,7 @@ class BackboneSpec:
     untrained : callable or None
         ``untrained(model, values)``: sets what the model's own ``fit`` would have
         computed from the data besides the weights, for a model frozen untrained
-        (``epochs=0``); CSAI's observation intervals.
+        (``max_epochs=0``); CSAI's observation intervals.
     """
 
     name: str

@@ -59,7 +59,7 @@ HEADS = ("linear", "mlp")
 # Budgets for --quick: a smoke test of every code path, not a measurement.
 QUICK_BUDGET = {
     "dmae": {"max_epochs": 2},
-    "frozen": {"epochs": 2},
+    "frozen": {"max_epochs": 2},
     "head": {"max_epochs": 5},
     "e2e": {"max_epochs": 2},
 }
@@ -218,7 +218,7 @@ def _plan_long(opts: Options) -> list[Job]:
 def _missing_variants(backbones, opts: Options) -> list[tuple[str, dict]]:
     """Random-initialisation twins of every backbone, and the RNN backbones with every
     step's hidden state mean-pooled instead of the final state."""
-    out = [(f"frozen-{b}{TWIN}", {"backbone": b, "estimator_params": {"epochs": 0}})
+    out = [(f"frozen-{b}{TWIN}", {"backbone": b, "estimator_params": {"max_epochs": 0}})
            for b in backbones]
     out.append(("dmae" + TWIN, {"estimator_params": {"max_epochs": 0}}))
     out += [(f"frozen-{b} pooling=mean", {"backbone": b, "budget": opts.budget("frozen"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -98,7 +99,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         None uses the longest series seen in ``fit``; set it larger when longer series
         will come later (e.g. a test set). Shorter series are padded to it, longer ones
         are refused. Ignored when ``backbone`` is a model.
-    epochs : int, default=100
+    max_epochs : int, default=100
         Maximum number of pretraining epochs. 0 pretrains nothing: the randomly
         initialised model is frozen as it is (the "twin" a pretrained backbone is
         compared with).
@@ -124,6 +125,9 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         state is left as found.
     verbose : int, default=0
         0 is silent; 1 shows PyPOTS's per-epoch log lines.
+    epochs : int, default="deprecated"
+        Old name of ``max_epochs`` (the name every skmts estimator uses); setting it
+        warns and overrides ``max_epochs``. It will be removed in skmts 0.3.
 
     Attributes
     ----------
@@ -176,7 +180,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
     >>> X = np.random.default_rng(0).normal(size=(8, 16, 3))
     >>> X[0, 2, 1] = np.nan
     >>> emb = FrozenImputerTransformer(backbone_params={"d_model": 8, "n_heads": 2, "d_ffn": 16},
-    ...                                epochs=1, random_state=0)
+    ...                                max_epochs=1, random_state=0)
     >>> emb.fit_transform(X).shape
     (8, 8)
     >>> emb.impute(X).shape
@@ -189,7 +193,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         "missing_rate": [Interval(Real, 0, 1, closed="neither")],
         "missing_pattern": [StrOptions({"mcar", "seq", "block"})],
         "n_steps": [Interval(Integral, 2, None, closed="left"), None],
-        "epochs": [Interval(Integral, 0, None, closed="left")],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -198,6 +202,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"deprecated"})],
     }
 
     def __init__(
@@ -208,7 +213,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         missing_rate=0.1,
         missing_pattern="mcar",
         n_steps=None,
-        epochs=100,
+        max_epochs=100,
         patience=10,
         batch_size=32,
         lr=1e-3,
@@ -217,13 +222,14 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         device="auto",
         random_state=None,
         verbose=0,
+        epochs="deprecated",
     ):
         self.backbone = backbone
         self.backbone_params = backbone_params
         self.missing_rate = missing_rate
         self.missing_pattern = missing_pattern
         self.n_steps = n_steps
-        self.epochs = epochs
+        self.max_epochs = max_epochs
         self.patience = patience
         self.batch_size = batch_size
         self.lr = lr
@@ -232,9 +238,11 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.epochs = epochs
 
     # ---- fit --------------------------------------------------------------------------
     def _fit_panel(self, panel: Panel, *, train: bool) -> None:
+        self._epochs = self._check_epochs()
         device = resolve_device(self.device)
         backbone = unwrap_frozen(self.backbone)  # a FrozenEstimator survives clone
         best_epoch = None
@@ -257,7 +265,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
             if self.n_steps is not None and self.n_steps > panel.n_timesteps:
                 pad = self.n_steps - panel.n_timesteps
                 values = np.pad(values, ((0, 0), (0, pad), (0, 0)), constant_values=np.nan)
-            train = train and self.epochs > 0
+            train = train and self._epochs > 0
             model = self._pretrain(key, values, device, train)
             best_epoch = getattr(model, "best_epoch", None) if train else None
             empirical_mean = None
@@ -312,6 +320,19 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         self.best_epoch_ = best_epoch
         self._n_features_out = feature_width(key, model.model, self.pooling)
 
+    def _check_epochs(self) -> int:
+        """``max_epochs``, or the deprecated ``epochs`` when it was set (with a warning)."""
+        if isinstance(self.epochs, str):  # "deprecated": not set
+            return self.max_epochs
+        warnings.warn(
+            "FrozenImputerTransformer's `epochs` was renamed `max_epochs` (the name every "
+            "skmts estimator uses) and will be removed in skmts 0.3; "
+            f"use max_epochs={self.epochs}.",
+            FutureWarning,
+            stacklevel=4,
+        )
+        return self.epochs
+
     def _pretrain(self, key: str, values: np.ndarray, device: str, train: bool):
         seed = seed_from(self.random_state)
         n = values.shape[0]
@@ -321,9 +342,9 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
                 n_steps=values.shape[1],
                 n_features=values.shape[2],
                 backbone_params=self.backbone_params,
-                epochs=max(self.epochs, 1),
+                epochs=max(self._epochs, 1),
                 patience=None if self.patience is None else min(self.patience,
-                                                                 max(self.epochs, 1)),
+                                                                 max(self._epochs, 1)),
                 batch_size=self.batch_size,
                 lr=self.lr,
                 device=device,

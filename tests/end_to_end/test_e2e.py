@@ -375,7 +375,7 @@ def test_frozen_imputer_backbone_end_to_end_and_frozen(data):
 
     def saits():
         return FrozenImputerTransformer(
-            "saits", {"d_model": 8, "n_heads": 2, "d_ffn": 16}, epochs=1, random_state=0
+            "saits", {"d_model": 8, "n_heads": 2, "d_ffn": 16}, max_epochs=1, random_state=0
         )
 
     X, y = data

@@ -33,7 +33,7 @@ WIDTH = {"saits": 8, "transformer": 8, "timesnet": 8, "brits": 16, "grud": 8, "c
 
 
 def _tiny(backbone="saits", **kw):
-    params = dict(epochs=2, batch_size=8, random_state=0)
+    params = dict(max_epochs=2, batch_size=8, random_state=0)
     params.update(kw)
     return FrozenImputerTransformer(backbone, TINY[backbone.lower()], **params)
 
@@ -87,7 +87,7 @@ def test_every_backbone_fits_and_transforms(name, fitted, panel, ragged):
 
 @pytest.mark.parametrize("name", sorted(TINY))
 def test_fit_on_ragged_panel(name, ragged):
-    est = _tiny(name, epochs=1).fit(ragged)
+    est = _tiny(name, max_epochs=1).fit(ragged)
     assert est.n_steps_ == 16
     Z = est.transform(ragged)
     assert Z.shape == (6, WIDTH[name]) and np.isfinite(Z).all()
@@ -201,7 +201,7 @@ def test_pretrained_pypots_model_is_used_as_is(name, fitted):
     before = {k: v.clone() for k, v in pretrained.model.state_dict().items()}
     rng = np.random.default_rng(5)
     other = rng.normal(size=(7, 12, 3))  # another data set: shorter series, same channels
-    est = FrozenImputerTransformer(pretrained, epochs=50).fit(other)
+    est = FrozenImputerTransformer(pretrained, max_epochs=50).fit(other)
     assert est.model_ is not pretrained and est.scaler_ is None and est.best_epoch_ is None
     Z = est.transform(other)
     assert Z.shape == (7, WIDTH[name]) and np.isfinite(Z).all()
@@ -278,7 +278,7 @@ def test_n_steps_accepts_longer_series_later(panel):
 )
 def test_invalid_params_name_the_problem(kwargs, err, match, panel):
     with pytest.raises(err, match=re.escape(match)):
-        FrozenImputerTransformer(**{"epochs": 1, **kwargs}).fit(panel)
+        FrozenImputerTransformer(**{"max_epochs": 1, **kwargs}).fit(panel)
 
 
 def test_non_pypots_backbone_object_is_a_type_error(panel):
@@ -345,7 +345,7 @@ def test_clone_keeps_params_and_drops_fit(fitted):
 
 # ---- quiet ----------------------------------------------------------------------------
 def test_quiet_at_verbose_0(capfd, panel):
-    est = _tiny("csai", epochs=2).fit(panel)
+    est = _tiny("csai", max_epochs=2).fit(panel)
     est.transform(panel)
     est.score(panel)
     out, err = capfd.readouterr()
@@ -353,10 +353,10 @@ def test_quiet_at_verbose_0(capfd, panel):
 
 
 def test_verbose_1_shows_pypots_epoch_lines(capfd, panel):
-    _tiny("grud", epochs=2, verbose=1).fit(panel)
+    _tiny("grud", max_epochs=2, verbose=1).fit(panel)
     _, err = capfd.readouterr()
     assert "Epoch 001" in err
-    _tiny("grud", epochs=2).fit(panel)  # and the logger is quiet again afterwards
+    _tiny("grud", max_epochs=2).fit(panel)  # and the logger is quiet again afterwards
     assert capfd.readouterr() == ("", "")
 
 
@@ -396,7 +396,7 @@ def test_impute_of_univariate_2d_panel_is_2d():
     rng = np.random.default_rng(3)
     X = rng.normal(size=(10, 12))
     X[0, 3] = np.nan
-    est = FrozenImputerTransformer("grud", {"rnn_hidden_size": 4}, epochs=1, random_state=0).fit(X)
+    est = FrozenImputerTransformer("grud", {"rnn_hidden_size": 4}, max_epochs=1, random_state=0).fit(X)
     out = est.impute(X)
     assert out.shape == (10, 12) and np.isfinite(out).all()
     assert out[1, 0] == np.float32(X[1, 0])
@@ -409,8 +409,8 @@ def test_score_is_finite_and_higher_for_a_better_model():
     X = np.sin(t[None, :, None] + phase + np.array([0.0, 0.3, 0.6]))
     common = dict(backbone_params={"d_model": 16, "n_heads": 2, "d_ffn": 32}, random_state=0,
                   validation_fraction=0.0, batch_size=8, patience=None)
-    weak = FrozenImputerTransformer(epochs=1, lr=1e-5, **common).fit(X)
-    strong = FrozenImputerTransformer(epochs=15, lr=1e-2, **common).fit(X)
+    weak = FrozenImputerTransformer(max_epochs=1, lr=1e-5, **common).fit(X)
+    strong = FrozenImputerTransformer(max_epochs=15, lr=1e-2, **common).fit(X)
     s_weak, s_strong = weak.score(X), strong.score(X)
     assert np.isfinite(s_weak) and np.isfinite(s_strong) and s_weak < 0
     assert s_strong > s_weak + 0.1
@@ -419,7 +419,7 @@ def test_score_is_finite_and_higher_for_a_better_model():
 
 @pytest.mark.parametrize("pattern", ["mcar", "seq", "block"])
 def test_missing_patterns_fit_and_score(pattern, panel):
-    est = _tiny("grud", epochs=1, missing_pattern=pattern, missing_rate=0.3).fit(panel)
+    est = _tiny("grud", max_epochs=1, missing_pattern=pattern, missing_rate=0.3).fit(panel)
     assert np.isfinite(est.score(panel))
 
 
@@ -452,14 +452,14 @@ def test_feature_module_matches_transform_and_trains(name, fitted, ragged):
 
 
 def test_pandas_output(panel):
-    est = _tiny("grud", epochs=1).fit(panel)
+    est = _tiny("grud", max_epochs=1).fit(panel)
     df = est.set_output(transform="pandas").transform(panel)
     assert list(df.columns) == [f"frozenimputertransformer{i}" for i in range(8)]
 
 
 def test_fit_transform_equals_fit_then_transform(panel):
-    a = _tiny("timesnet", epochs=1).fit_transform(panel)
-    b = _tiny("timesnet", epochs=1).fit(panel).transform(panel)
+    a = _tiny("timesnet", max_epochs=1).fit_transform(panel)
+    b = _tiny("timesnet", max_epochs=1).fit(panel).transform(panel)
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
@@ -478,7 +478,7 @@ _EXPECTED_FAILED = {
 
 
 @parametrize_with_checks(
-    [FrozenImputerTransformer(backbone_params=TINY["saits"], epochs=1, batch_size=16,
+    [FrozenImputerTransformer(backbone_params=TINY["saits"], max_epochs=1, batch_size=16,
                               random_state=0)],
     expected_failed_checks=lambda est: _EXPECTED_FAILED,
 )
@@ -490,11 +490,11 @@ def test_sklearn_compatible(estimator, check):
 @pytest.mark.parametrize("name", sorted(TINY))
 def test_epochs_zero_freezes_the_untrained_model(name, panel, ragged):
     # the random-initialisation twin a pretrained backbone is compared with
-    twin = _tiny(name, epochs=0).fit(panel)
+    twin = _tiny(name, max_epochs=0).fit(panel)
     assert twin.best_epoch_ is None
     Z = twin.transform(ragged)
     assert Z.shape == (6, WIDTH[name]) and np.isfinite(Z).all()
-    built = _tiny(name, epochs=0).fit(panel)  # the same seed builds the same weights
+    built = _tiny(name, max_epochs=0).fit(panel)  # the same seed builds the same weights
     np.testing.assert_allclose(built.transform(panel), twin.transform(panel), rtol=1e-5,
                                atol=1e-6)
 
@@ -511,3 +511,10 @@ def test_rnn_hidden_states_pooled_over_real_steps(name, fitted, panel, ragged):
     last = _tiny(name, pooling="last").fit(panel)
     np.testing.assert_allclose(last.transform(panel), fitted[name].transform(panel),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_epochs_is_a_deprecated_alias_of_max_epochs(panel):
+    with pytest.warns(FutureWarning, match="renamed `max_epochs`"):
+        old = _tiny("grud", epochs=1).fit(panel)  # overrides _tiny's max_epochs=2
+    new = _tiny("grud", max_epochs=1).fit(panel)
+    np.testing.assert_allclose(old.transform(panel), new.transform(panel), rtol=1e-5, atol=1e-6)
