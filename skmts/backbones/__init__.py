@@ -8,7 +8,6 @@ from ._pypots import (
     build_pypots_model,
     get_spec,
     import_pypots,
-    inject_missing,
 )
 
 __all__ = [
@@ -19,5 +18,4 @@ __all__ = [
     "build_pypots_model",
     "get_spec",
     "import_pypots",
-    "inject_missing",
 ]

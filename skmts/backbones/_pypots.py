@@ -30,7 +30,6 @@ it alone; the write is silent.
 from __future__ import annotations
 
 import contextlib
-import copy
 import inspect
 import logging
 import os
@@ -44,8 +43,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._missing import _PATTERNS as _MISSING_PATTERNS
-from .._missing import inject_missing as _inject_missing
 from .._utils import torch_seed_scope
 from ..nn._pooling import masked_pool, pooled_width
 
@@ -57,7 +54,6 @@ __all__ = [
     "build_pypots_model",
     "get_spec",
     "import_pypots",
-    "inject_missing",
     "pypots_logging",
     "rng_scope",
     "spec_for_model",
@@ -173,25 +169,6 @@ def rng_scope(seed: int, device: str = "cpu"):
 # ---------------------------------------------------------------------------------------
 # Synthetic missingness (PyGrinder)
 # ---------------------------------------------------------------------------------------
-def inject_missing(values: np.ndarray, pattern: str, rate: float, seed: int) -> np.ndarray:
-    """Hide observed values of ``values`` (n, T, C) for validation; returns a new array.
-
-    :func:`skmts.datasets.inject_missing` (PyGrinder, seeded, global RNG restored) with
-    one addition: at least one observed value is always hidden, so a validation set
-    always has something to score.
-    """
-    if pattern not in _MISSING_PATTERNS:
-        raise ValueError(f"missing_pattern must be 'mcar', 'seq' or 'block'; got {pattern!r}.")
-    import_pypots()  # silences PyGrinder's loggers on first use
-    values = np.asarray(values, dtype=np.float32)
-    out = _inject_missing(values, float(rate), pattern, random_state=seed).astype(np.float32)
-    observed = ~np.isnan(values)
-    if not (observed & np.isnan(out)).any():
-        flat = np.flatnonzero(observed)
-        out.reshape(-1)[np.random.default_rng(seed).choice(flat)] = np.nan
-    return out
-
-
 # ---------------------------------------------------------------------------------------
 # The table
 # ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions
 from .._utils import NanStandardScaler, is_cuda, resolve_device, seed_from, unwrap_frozen
+from .._missing import inject_missing
 from .._validation import Panel, restore_layout
 from ..backbones._pypots import (
     BACKBONES,
@@ -20,7 +21,7 @@ from ..backbones._pypots import (
     build_inputs,
     build_pypots_model,
     feature_width,
-    inject_missing,
+    import_pypots,
     pypots_logging,
     rng_scope,
     spec_for_model,
@@ -62,6 +63,23 @@ def _load_model(saved: _SavedModel, map_location=None):
     return model, str(device)
 
 
+def _scoring_mask(values: np.ndarray, pattern: str, rate: float, seed: int) -> np.ndarray:
+    """``values`` (n, T, C) with extra values hidden for validation or ``score``.
+
+    :func:`skmts.datasets.inject_missing` (PyGrinder, seeded, global RNG restored) with
+    one addition: at least one observed value is always hidden, so that there is
+    always something to score.
+    """
+    import_pypots()  # silences PyGrinder's loggers on first use
+    values = np.asarray(values, dtype=np.float32)
+    out = inject_missing(values, float(rate), pattern, random_state=seed).astype(np.float32)
+    observed = ~np.isnan(values)
+    if not (observed & np.isnan(out)).any():
+        flat = np.flatnonzero(observed)
+        out.reshape(-1)[np.random.default_rng(seed).choice(flat)] = np.nan
+    return out
+
+
 class FrozenImputerTransformer(BaseSeriesTransformer):
     """Embeddings from a frozen PyPOTS imputation model.
 
@@ -92,8 +110,9 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
     missing_rate : float, default=0.1
         Fraction of values PyGrinder hides in the validation part (and in :meth:`score`).
     missing_pattern : {"mcar", "seq", "block"}, default="mcar"
-        PyGrinder pattern: ``mcar`` (values), ``seq`` (runs of ``ceil(missing_rate * T)``
-        steps in one channel) or ``block`` (runs across half of the channels).
+        PyGrinder pattern, as :func:`skmts.datasets.inject_missing` draws it: ``mcar``
+        (values), ``seq`` (runs of 10 % of the series length, at least 2 steps, in one
+        channel) or ``block`` (such runs across a quarter of the channels, at least 1).
     n_steps : int or None, default=None
         Series length the PyPOTS model is built for (PyPOTS models have a fixed length).
         None uses the longest series seen in ``fit``; set it larger when longer series
@@ -360,7 +379,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
             if n_val:
                 perm = np.random.RandomState(seed).permutation(n)
                 X_ori = values[perm[:n_val]]
-                X_val = inject_missing(X_ori, self.missing_pattern, self.missing_rate, seed)
+                X_val = _scoring_mask(X_ori, self.missing_pattern, self.missing_rate, seed)
                 train_set = {"X": values[perm[n_val:]]}
                 val_set = {"X": X_val, "X_ori": X_ori}
             else:
@@ -494,7 +513,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         """
         panel = self._check_panel(X)
         seed = seed_from(self.random_state)
-        masked = inject_missing(panel.values, self.missing_pattern, self.missing_rate, seed)
+        masked = _scoring_mask(panel.values, self.missing_pattern, self.missing_rate, seed)
         hidden = panel.observed & np.isnan(masked)
         masked_panel = Panel(masked, ~np.isnan(masked), panel.lengths)
         imputed = self._impute_panel(masked_panel)

@@ -1,6 +1,5 @@
 """Tests for the PyPOTS backbone table and its helpers."""
 
-import random
 
 import numpy as np
 import pytest
@@ -14,7 +13,6 @@ from skmts.backbones._pypots import (
     build_pypots_model,
     get_spec,
     import_pypots,
-    inject_missing,
     spec_for_model,
 )
 
@@ -65,30 +63,6 @@ def test_reverse_within_length_keeps_padding_at_the_end():
     out = _reverse(a, np.array([5, 3]), within_length=True)[..., 0]
     np.testing.assert_array_equal(out, [[4, 3, 2, 1, 0], [7, 6, 5, 8, 9]])
     np.testing.assert_array_equal(_reverse(a, np.array([5, 3]), within_length=False), a[:, ::-1])
-
-
-@pytest.mark.parametrize("pattern", ["mcar", "seq", "block"])
-def test_inject_missing_is_seeded_and_leaves_global_rng(pattern):
-    X = np.random.default_rng(1).normal(size=(40, 30, 4)).astype(np.float32)
-    np.random.seed(7)
-    random.seed(7)
-    np_state, py_state = np.random.get_state(), random.getstate()
-    a = inject_missing(X, pattern, 0.2, seed=3)
-    b = inject_missing(X, pattern, 0.2, seed=3)
-    assert np.array_equal(np.random.get_state()[1], np_state[1])
-    assert random.getstate() == py_state
-    np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
-    assert not np.isnan(X).any()  # input untouched
-    rate = np.isnan(a).mean()
-    assert 0.08 < rate < 0.35, rate
-    kept = ~np.isnan(a)
-    np.testing.assert_array_equal(a[kept], X[kept])
-
-
-def test_inject_missing_always_hides_something():
-    X = np.ones((1, 3, 1), dtype=np.float32)
-    out = inject_missing(X, "mcar", 0.01, seed=0)
-    assert np.isnan(out).sum() >= 1
 
 
 def test_each_model_gets_its_own_optimizer():

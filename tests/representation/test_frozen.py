@@ -16,7 +16,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmts.backbones._pypots import BACKBONES, PyPOTSFeatureModule, build_inputs
-from skmts.representation._frozen import FrozenImputerTransformer, _load_model
+from skmts.representation._frozen import FrozenImputerTransformer, _load_model, _scoring_mask
 
 pytest.importorskip("pypots")
 
@@ -518,3 +518,28 @@ def test_epochs_is_a_deprecated_alias_of_max_epochs(panel):
         old = _tiny("grud", epochs=1).fit(panel)  # overrides _tiny's max_epochs=2
     new = _tiny("grud", max_epochs=1).fit(panel)
     np.testing.assert_allclose(old.transform(panel), new.transform(panel), rtol=1e-5, atol=1e-6)
+
+
+# ---- validation and scoring masks ------------------------------------------------------
+@pytest.mark.parametrize("pattern", ["mcar", "seq", "block"])
+def test_scoring_mask_is_seeded_and_leaves_global_rng(pattern):
+    X = np.random.default_rng(1).normal(size=(40, 30, 4)).astype(np.float32)
+    np.random.seed(7)
+    random.seed(7)
+    np_state, py_state = np.random.get_state(), random.getstate()
+    a = _scoring_mask(X, pattern, 0.2, seed=3)
+    b = _scoring_mask(X, pattern, 0.2, seed=3)
+    assert np.array_equal(np.random.get_state()[1], np_state[1])
+    assert random.getstate() == py_state
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+    assert not np.isnan(X).any()  # input untouched
+    rate = np.isnan(a).mean()
+    assert 0.08 < rate < 0.35, rate
+    kept = ~np.isnan(a)
+    np.testing.assert_array_equal(a[kept], X[kept])
+
+
+def test_scoring_mask_always_hides_something():
+    X = np.ones((1, 3, 1), dtype=np.float32)
+    out = _scoring_mask(X, "mcar", 0.01, seed=0)
+    assert np.isnan(out).sum() >= 1
