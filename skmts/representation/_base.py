@@ -17,6 +17,9 @@ end-to-end estimators (``skmts.EndToEndClassifier``) build on:
     A trainable copy of the fitted encoder plus pooling whose ``forward(**inputs)``
     returns ``(batch, n_features_out)``; with the copy's weights unchanged its output
     equals :meth:`transform`'s. Fine-tuning works on this copy, never on ``self``.
+``_impute_panel(panel) -> ndarray (n_samples, n_timesteps, n_channels)`` (optional)
+    The panel with every missing value filled, in the data's units; :meth:`impute`
+    returns it in the input's layout.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import Panel, check_panel
+from .._validation import Panel, check_panel, restore_layout
 from ..nn._pooling import POOLINGS
 
 __all__ = ["BaseSeriesTransformer", "POOLINGS"]
@@ -116,6 +119,37 @@ class BaseSeriesTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         prefix = type(self).__name__.lower()
         return np.asarray([f"{prefix}{i}" for i in range(self._n_features_out)], dtype=object)
 
+    def impute(self, X):
+        """Fill the missing values of ``X`` with the fitted model's reconstruction.
+
+        DMAE reconstructs with its decoder; a frozen PyPOTS imputer imputes with its
+        own model. Values are returned in the data's units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
+            The panel; NaN marks a missing value.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_timesteps, n_channels) or list
+            A new panel in the input's layout (a list for a list input, a 2-D array for a
+            2-D input, a DataFrame for a MultiIndex DataFrame): observed values returned
+            as they were (float32), missing ones filled, no padding added.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmts import DMAETransformer
+        >>> X = np.random.default_rng(0).normal(size=(8, 16, 2)); X[0, 5, 1] = np.nan
+        >>> emb = DMAETransformer(d_model=8, n_heads=2, n_layers=1, max_epochs=1,
+        ...                       random_state=0).fit(X)
+        >>> bool(np.isnan(emb.impute(X)).any())
+        False
+        """
+        panel = self._check_panel(X)
+        return restore_layout(self._impute_panel(panel), panel, X)
+
     def set_output(self, *, transform=None):
         """Set the output container of ``transform`` and ``fit_transform``.
 
@@ -181,3 +215,6 @@ class BaseSeriesTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
 
     def _feature_module(self):  # pragma: no cover
         raise NotImplementedError
+
+    def _impute_panel(self, panel: Panel) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError(f"{type(self).__name__} does not impute.")

@@ -19,7 +19,7 @@ from .._utils import (
     torch_seed_scope,
     verbose_logging,
 )
-from .._validation import Panel, restore_layout
+from .._validation import Panel
 from ..nn._dmae import DMAEModule, dmae_losses
 from ..nn._pooling import POOLINGS
 from ._base import BaseSeriesTransformer
@@ -462,40 +462,15 @@ class DMAETransformer(BaseSeriesTransformer):
         return self.net_.history
 
     # ---- extra methods ---------------------------------------------------------
-    def impute(self, X):
-        """Fill missing values with the network's reconstruction.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
-            The panel; NaN marks a missing value.
-
-        Returns
-        -------
-        X_imputed : ndarray of shape (n_samples, n_timesteps, n_channels) or list
-            A new panel in the input's layout (a list for a list input, a 2-D array for a
-            2-D input) where every missing value is filled; observed values are returned
-            untouched and padding is not added.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skmts import DMAETransformer
-        >>> X = np.random.default_rng(0).normal(size=(8, 16, 2)); X[0, 5, 1] = np.nan
-        >>> emb = DMAETransformer(d_model=8, n_heads=2, n_layers=1, max_epochs=1,
-        ...                       random_state=0).fit(X)
-        >>> bool(np.isnan(emb.impute(X)).any())
-        False
-        """
-        panel = self._check_panel(X)
+    def _impute_panel(self, panel: Panel) -> np.ndarray:
+        """Missing values filled with the decoder's reconstruction (data units)."""
         module = self.net_.module_
 
         def reconstruct(x, observed, valid):
             return module.decode(module.encode(x, observed, valid), x.shape[1])
 
         recon = self.scaler_.inverse_transform(self._run(reconstruct, panel))
-        filled = np.where(panel.observed, panel.values, recon).astype(np.float32)
-        return restore_layout(filled, panel, X)
+        return np.where(panel.observed, panel.values, recon).astype(np.float32)
 
     def score(self, X, y=None):
         """Minus the masked reconstruction error (MSE in scaled units) on ``X``.

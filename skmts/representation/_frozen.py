@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import HasMethods, Interval, StrOptions
 from .._utils import NanStandardScaler, is_cuda, resolve_device, seed_from, unwrap_frozen
 from .._missing import inject_missing
-from .._validation import Panel, restore_layout
+from .._validation import Panel
 from ..backbones._pypots import (
     BACKBONES,
     PyPOTSFeatureModule,
@@ -472,24 +472,6 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         out = np.where(panel.observed, panel.values, imputed)
         out[~panel.valid] = np.nan
         return out.astype(np.float32, copy=False)
-
-    def impute(self, X):
-        """Fill the missing values of ``X`` with the frozen model's imputation.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
-            The panel; NaN marks a missing value.
-
-        Returns
-        -------
-        X_imputed : ndarray of shape (n_samples, n_timesteps, n_channels) or list
-            A new panel in the input's layout (a list for a list input, a 2-D array for a
-            2-D input, a DataFrame for a MultiIndex DataFrame): observed values unchanged,
-            missing ones imputed, no padding added.
-        """
-        panel = self._check_panel(X)
-        return restore_layout(self._impute_panel(panel), panel, X)
 
     def score(self, X, y=None):
         """Minus the imputation MAE on observed values hidden on purpose.
