@@ -61,7 +61,7 @@ QUICK_BUDGET = {
     "dmae": {"max_epochs": 2},
     "frozen": {"max_epochs": 2},
     "head": {"max_epochs": 5},
-    "e2e": {"max_epochs": 2},
+    "e2e": {},  # end-to-end fine-tuning follows the head's recipe (its max_epochs)
 }
 
 # (label, DMAETransformer parameters, with a random-initialisation twin) of the ablation;
@@ -163,7 +163,7 @@ def ablation_variants() -> list[tuple[str, dict, bool]]:
 
 
 def _dmae_defaults() -> dict:
-    cls = _dmae_class()
+    from skmts import DMAETransformer as cls
     return {
         name: p.default
         for name, p in inspect.signature(cls).parameters.items()
@@ -353,8 +353,6 @@ def _length_params(name: str, *panels) -> dict:
     of train and test, as a user serving such series would set it. {} otherwise."""
     if name == "dmae" or all(isinstance(X, np.ndarray) for X in panels):
         return {}
-    if "n_steps" not in inspect.signature(_frozen_class()).parameters:
-        return {}
     return {"n_steps": int(max(len(s) for X in panels for s in _series(X)))}
 
 
@@ -376,51 +374,6 @@ def _fit_length_guard(estimator, X, *extra, fixed=True):
 
 
 # ---- estimator helpers ----------------------------------------------------------------
-def _make(cls, required: dict, optional: dict | None = None):
-    """``cls(**required, **optional)``, dropping optional (budget) keys ``cls`` lacks."""
-    names = set(inspect.signature(cls).parameters)
-    unknown = set(required) - names
-    if unknown:
-        raise TypeError(f"{cls.__name__} has no parameter(s) {sorted(unknown)}.")
-    kwargs = dict(required)
-    for key, value in (optional or {}).items():
-        if key in names:
-            kwargs[key] = value
-    return cls(**kwargs)
-
-
-def _dmae_class():
-    try:
-        from skmts import DMAETransformer
-    except ImportError:
-        from skmts.representation._dmae import DMAETransformer
-    return DMAETransformer
-
-
-def _frozen_class():
-    try:
-        from skmts import FrozenImputerTransformer
-    except ImportError:
-        from skmts.representation._frozen import FrozenImputerTransformer
-    return FrozenImputerTransformer
-
-
-def _head_class(head: str):
-    try:
-        from skmts.heads import LinearHeadClassifier, MLPHeadClassifier
-    except ImportError:
-        from skmts.heads._heads import LinearHeadClassifier, MLPHeadClassifier
-    return {"linear": LinearHeadClassifier, "mlp": MLPHeadClassifier}[head]
-
-
-def _e2e_class():
-    try:
-        from skmts import EndToEndClassifier
-    except ImportError:
-        from skmts.end_to_end._e2e import EndToEndClassifier
-    return EndToEndClassifier
-
-
 def _preload(name: str) -> None:
     """Import the libraries a backbone loads lazily, so that fit timings exclude imports."""
     import skorch.callbacks  # noqa: F401 - DMAE and the heads train with skorch
@@ -433,12 +386,18 @@ def _preload(name: str) -> None:
 
 
 def _backbone(name: str, seed: int, budget: dict, extra: dict | None = None):
-    """An unfitted skmts backbone: "dmae" or a FrozenImputerTransformer backbone name."""
+    """An unfitted skmts backbone: "dmae" or a FrozenImputerTransformer backbone name.
+
+    ``budget`` (e.g. ``--quick``'s ``max_epochs``, ``--device``) applies to every method;
+    ``extra`` is the method's own settings and wins over it.
+    """
+    from skmts import DMAETransformer, FrozenImputerTransformer
+
     _preload(name)
+    params = {"random_state": seed, **budget, **(extra or {})}
     if name == "dmae":
-        return _make(_dmae_class(), {"random_state": seed, **(extra or {})}, budget)
-    return _make(_frozen_class(), {"backbone": name, "random_state": seed, **(extra or {})},
-                 budget)
+        return DMAETransformer(**params)
+    return FrozenImputerTransformer(name, **params)
 
 
 def _torch_info() -> dict:
@@ -685,7 +644,10 @@ def e2e_job(job: dict) -> dict:
     name, kind = p["backbone"], p["kind"]
     budget = {**p.get("budget", {}), **_length_params(name, X_train, X_test)}
     # one head configuration on both sides; EndToEndClassifier clones it
-    head = _make(_head_class(p["head"]), {"random_state": seed}, p.get("head_budget", {}))
+    from skmts import EndToEndClassifier, LinearHeadClassifier, MLPHeadClassifier
+
+    head_cls = {"linear": LinearHeadClassifier, "mlp": MLPHeadClassifier}[p["head"]]
+    head = head_cls(random_state=seed, **p.get("head_budget", {}))
     if kind == "modular":
         backbone, pre_s, cached = _pretrained(name, job, X_train, budget)
         X_test, n_cut = _fit_length_guard(backbone, X_test, fixed=name != "dmae")
@@ -698,18 +660,15 @@ def e2e_job(job: dict) -> dict:
         out.update(pretrain_s=pre_s, head_s=fit.seconds, fit_s=pre_s + fit.seconds,
                    pretrain_cached=cached)
     else:
-        e2e_cls = _e2e_class()
         if kind == "e2e":
             backbone, pre_s, cached = _pretrained(name, job, X_train, budget)
-            est = _make(e2e_cls, {"backbone": backbone, "head": head, "pretrain": True,
-                                  "freeze": False, "random_state": seed},
-                        p.get("e2e_budget", {}))
+            est = EndToEndClassifier(backbone, head, pretrain=True, freeze=False,
+                                     random_state=seed, **p.get("e2e_budget", {}))
             out.update(pretrain_s=pre_s, pretrain_cached=cached)
         else:
             pre_s = 0.0
-            est = _make(e2e_cls, {"backbone": _backbone(name, seed, budget),
-                                  "head": head, "pretrain": False,
-                                  "random_state": seed}, p.get("e2e_budget", {}))
+            est = EndToEndClassifier(_backbone(name, seed, budget), head, pretrain=False,
+                                     random_state=seed, **p.get("e2e_budget", {}))
         with _Timer() as fit:
             est.fit(X_lab, y_lab)
         fitted_backbone = getattr(est, "backbone_", None)
