@@ -273,10 +273,14 @@ class _BaseEndToEnd(BaseEstimator):
                            self.net_.batch_size, self.net_.device)
 
     def __sklearn_tags__(self):
+        from sklearn.utils import TransformerTags
+
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         tags.input_tags.three_d_array = True
         tags.non_deterministic = False
+        # `transform` gives the encoder's output (what the head sees), in float32
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float32"])
         return tags
 
 
