@@ -45,8 +45,10 @@ QUICK_LONG_PANEL = (20, 300)
 FROZEN_BACKBONES = ("saits", "transformer", "timesnet", "brits", "grud", "csai")
 QUICK_FROZEN_BACKBONES = ("saits", "brits")
 MISSING_SETTINGS = ("complete", "mcar-0.1", "mcar-0.3", "block-0.1", "block-0.3")
-# settings where the missing suite also runs twins and the RNN pooling variants
-TWIN_SETTINGS = ("complete", "mcar-0.3")
+# settings where the missing suite also runs the random-initialisation twins, and those
+# where it runs the RNN backbones with mean-pooled hidden states
+TWIN_SETTINGS = ("complete",)
+POOLING_SETTINGS = ("complete", "mcar-0.3")
 RNN_BACKBONES = ("brits", "grud", "csai")
 QUICK_MISSING_SETTINGS = ("mcar-0.3", "block-0.3")
 E2E_MISSING = ("complete", "mcar-0.3")
@@ -197,8 +199,7 @@ def _plan_missing(opts: Options) -> list[Job]:
                 methods = [(f"frozen-{b}", {"backbone": b, "budget": opts.budget("frozen")})
                            for b in backbones]
                 methods += [("dmae", {"budget": opts.budget("dmae")}), ("minirocket", {})]
-                if setting in TWIN_SETTINGS:
-                    methods += _missing_variants(backbones, opts)
+                methods += _missing_variants(backbones, opts, setting)
                 if setting != "complete":
                     methods.append(("linear-interp", {}))
                 for method, params in methods:
@@ -215,15 +216,19 @@ def _plan_long(opts: Options) -> list[Job]:
             for seed in range(opts.n_seeds("long"))]
 
 
-def _missing_variants(backbones, opts: Options) -> list[tuple[str, dict]]:
-    """Random-initialisation twins of every backbone, and the RNN backbones with every
-    step's hidden state mean-pooled instead of the final state."""
-    out = [(f"frozen-{b}{TWIN}", {"backbone": b, "estimator_params": {"max_epochs": 0}})
-           for b in backbones]
-    out.append(("dmae" + TWIN, {"estimator_params": {"max_epochs": 0}}))
-    out += [(f"frozen-{b} pooling=mean", {"backbone": b, "budget": opts.budget("frozen"),
-                                          "estimator_params": {"pooling": "mean"}})
-            for b in backbones if b in RNN_BACKBONES]
+def _missing_variants(backbones, opts: Options, setting: str) -> list[tuple[str, dict]]:
+    """Random-initialisation twins of every backbone (``TWIN_SETTINGS``), and the RNN
+    backbones with every step's hidden state mean-pooled instead of the final state
+    (``POOLING_SETTINGS``)."""
+    out = []
+    if setting in TWIN_SETTINGS:
+        out += [(f"frozen-{b}{TWIN}", {"backbone": b, "estimator_params": {"max_epochs": 0}})
+                for b in backbones]
+        out.append(("dmae" + TWIN, {"estimator_params": {"max_epochs": 0}}))
+    if setting in POOLING_SETTINGS:
+        out += [(f"frozen-{b} pooling=mean", {"backbone": b, "budget": opts.budget("frozen"),
+                                              "estimator_params": {"pooling": "mean"}})
+                for b in backbones if b in RNN_BACKBONES]
     return out
 
 
