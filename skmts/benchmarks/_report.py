@@ -294,7 +294,10 @@ def _missing_tables(records) -> str:
         "they get `n_steps` = the longest series of train and test. MiniRocket "
         "runs on linearly interpolated data (per channel along time, nearest value at the "
         "edges), interpolation time included in its fit and transform times. MAE compares each method's imputation "
-        "of the test split with the values that were hidden.")
+        "of the test split with the values that were hidden. `(twin)`: the same "
+        "backbone frozen at its random initialisation (`max_epochs=0`), the baseline "
+        "a pretrained backbone has to beat; `pooling=mean`: an RNN backbone whose hidden "
+        "states of every real step are mean-pooled instead of taking the final one.")
     return "\n\n".join(parts)
 
 
