@@ -9,7 +9,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import _report, _suites
+from . import _plan, _report
 from ._harness import ResultStore, machine_info, run_jobs
 
 logger = logging.getLogger("skmts.benchmarks")
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m skmts.benchmarks", description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--suite", required=True, choices=[*_suites.SUITES, "all"],
+    parser.add_argument("--suite", required=True, choices=[*_plan.SUITES, "all"],
                         help="which suite to run ('all' runs them all in turn)")
     parser.add_argument("--datasets", nargs="+", metavar="NAME",
                         help="datasets to use instead of the suite's own list")
@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     if not args.no_docs:
         docs = Path(args.docs) if args.docs else (None if args.quick else Path("docs/benchmarks.md"))
 
-    opts = _suites.Options(datasets=datasets, seeds=args.seeds, quick=args.quick,
+    opts = _plan.Options(datasets=datasets, seeds=args.seeds, quick=args.quick,
                            methods=tuple(args.methods) if args.methods else None,
                            backbones=tuple(args.backbones) if args.backbones else None,
                            settings=tuple(args.settings) if args.settings else None,
@@ -100,10 +100,10 @@ def main(argv=None) -> int:
     machine = machine_info()
     command = shlex.join(["python", "-m", "skmts.benchmarks", *argv])
     logger.info("machine: %s", _report._machine_line(machine))
-    suites = _suites.SUITES if args.suite == "all" else (args.suite,)
+    suites = _plan.SUITES if args.suite == "all" else (args.suite,)
     failed = 0
     for suite in suites:
-        jobs = _suites.plan(suite, opts)
+        jobs = _plan.plan(suite, opts)
         store = ResultStore(results_dir / f"{suite}{'-quick' if args.quick else ''}.jsonl")
         logger.info("suite %s: %d jobs, results in %s", suite, len(jobs), store.path)
         if args.force and not args.report_only and suite == "e2e":

@@ -176,7 +176,7 @@ def _classification_tables(records) -> str:
 
 
 def _ablation_tables(records) -> str:
-    from ._suites import TWIN
+    from ._plan import TWIN
 
     datasets = _ordered(records, "dataset")
     variants = [m for m in _ordered(records, "method") if not m.endswith(TWIN)]

@@ -126,13 +126,13 @@ def test_section_names_the_measuring_commands():
 
 
 def test_command_runs_resumes_and_writes_docs(tmp_path, monkeypatch, capsys):
-    from skmts.benchmarks import _cli, _suites
+    from skmts.benchmarks import _cli, _plan
 
     def fake_plan(suite, opts):
         return [_job(m, seed=s, suite=suite) for s in range(opts.n_seeds(suite))
                 for m in ("dmae", "minirocket")]
 
-    monkeypatch.setattr(_suites, "plan", fake_plan)
+    monkeypatch.setattr(_plan, "plan", fake_plan)
     docs = tmp_path / "docs" / "benchmarks.md"
     docs.parent.mkdir()
     docs.write_text(SECTION_TEXT)
@@ -163,7 +163,7 @@ def test_command_rejects_unknown_dataset(capsys):
 
 # ---- suites: plans and helpers --------------------------------------------------------------
 def test_plans_cover_the_requested_grid():
-    from skmts.benchmarks._suites import Options, plan
+    from skmts.benchmarks._plan import Options, plan
 
     jobs = plan("classification", Options())
     assert len(jobs) == 6 * 2 * 3
@@ -193,7 +193,7 @@ def test_plans_cover_the_requested_grid():
 
 
 def test_ablation_folds_variants_equal_to_the_defaults():
-    from skmts.benchmarks._suites import ABLATION_VARIANTS, ablation_variants
+    from skmts.benchmarks._plan import ABLATION_VARIANTS, ablation_variants
 
     labels = [label for label, _, _ in ablation_variants()]
     assert labels[0] == "default"
@@ -204,7 +204,7 @@ def test_ablation_folds_variants_equal_to_the_defaults():
 
 
 def test_ablation_plans_a_twin_for_each_architecture():
-    from skmts.benchmarks._suites import TWIN, Options, plan
+    from skmts.benchmarks._plan import TWIN, Options, plan
 
     jobs = plan("ablation", Options(datasets=("GunPoint",), seeds=1))
     methods = {j.method: j for j in jobs}
@@ -215,7 +215,7 @@ def test_ablation_plans_a_twin_for_each_architecture():
 
 
 def test_label_subset_is_stratified_with_one_per_class_at_least():
-    from skmts.benchmarks._suites import label_subset
+    from skmts.benchmarks._data import label_subset
 
     y = np.array(["a"] * 40 + ["b"] * 8 + ["c"] * 2)
     idx = label_subset(y, 0.1, seed=0)
@@ -227,7 +227,7 @@ def test_label_subset_is_stratified_with_one_per_class_at_least():
 
 
 def test_interpolation_and_injected_mae():
-    from skmts.benchmarks._suites import injected_mae, interpolate_linear
+    from skmts.benchmarks._data import injected_mae, interpolate_linear
 
     full = np.array([[[0.0], [1.0], [2.0], [3.0], [4.0]]])
     miss = np.array([[[np.nan], [1.0], [np.nan], [3.0], [np.nan]]])

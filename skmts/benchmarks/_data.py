@@ -1,0 +1,125 @@
+"""Data for the benchmark jobs: shipped datasets with injected missingness, label subsets,
+interpolation and imputation error."""
+
+from __future__ import annotations
+
+import numpy as np
+
+def load_setting(dataset: str, setting: str, seed: int):
+    """Train/test data with the setting's missingness injected (same masks for every method).
+
+    Returns ``(X_train, y_train, X_test, y_test, X_train_complete, X_test_complete)``.
+    """
+    from skmts.datasets import inject_missing, load_dataset
+
+    X_train, y_train = load_dataset(dataset, split="train")
+    X_test, y_test = load_dataset(dataset, split="test")
+    if setting == "complete":
+        return X_train, y_train, X_test, y_test, X_train, X_test
+    pattern, rate = _parse_missing(setting)
+    X_train_m = inject_missing(X_train, rate, pattern, random_state=10_000 * seed + 1)
+    X_test_m = inject_missing(X_test, rate, pattern, random_state=10_000 * seed + 2)
+    return X_train_m, y_train, X_test_m, y_test, X_train, X_test
+
+
+def _parse_missing(setting: str) -> tuple[str, float]:
+    pattern, _, rate = setting.partition("-")
+    if pattern not in ("mcar", "seq", "block") or not rate:
+        raise ValueError(f"unknown missingness setting {setting!r}; expected e.g. 'mcar-0.3'.")
+    return pattern, float(rate)
+
+
+def _series(X) -> list[np.ndarray]:
+    """A panel (3-D array or list of (T_i, C) arrays) as a list of 2-D arrays."""
+    if isinstance(X, np.ndarray):
+        return list(X if X.ndim == 3 else X[:, :, None])
+    return [np.asarray(s) if np.ndim(s) == 2 else np.asarray(s)[:, None] for s in X]
+
+
+def _like(series: list[np.ndarray], X):
+    return np.stack(series) if isinstance(X, np.ndarray) else series
+
+
+def _take(X, idx):
+    return X[idx] if isinstance(X, np.ndarray) else [X[i] for i in idx]
+
+
+def _n(X) -> int:
+    return X.shape[0] if isinstance(X, np.ndarray) else len(X)
+
+
+def interpolate_linear(X):
+    """Fill NaN by linear interpolation along time, per series and channel.
+
+    Leading and trailing gaps take the nearest observed value; a channel with no
+    observed value in a series becomes 0.
+    """
+    out = []
+    for s in _series(X):
+        s = np.array(s, dtype=np.float64)
+        t = np.arange(s.shape[0])
+        for c in range(s.shape[1]):
+            obs = ~np.isnan(s[:, c])
+            if obs.all():
+                continue
+            s[:, c] = np.interp(t, t[obs], s[obs, c]) if obs.any() else 0.0
+        out.append(s)
+    return _like(out, X)
+
+
+def injected_mae(X_complete, X_missing, X_imputed) -> tuple[float, int, int]:
+    """MAE of ``X_imputed`` on the values that were observed in ``X_complete`` and hidden
+    in ``X_missing``, in the data's own units.
+
+    Returns ``(mae, n_values, n_left_missing)``; values the imputer left NaN are counted
+    apart and kept out of the mean. A padded 3-D ``X_imputed`` is cut to each length.
+    """
+    errors, left = [], 0
+    for orig, miss, imp in zip(_series(X_complete), _series(X_missing), _series(X_imputed)):
+        t = min(len(orig), len(miss))
+        hidden = ~np.isnan(orig[:t]) & np.isnan(miss[:t])
+        vals = np.asarray(imp, dtype=np.float64)[:t][hidden]
+        left += int(np.isnan(vals).sum())
+        errors.append(np.abs(vals - orig[:t][hidden])[~np.isnan(vals)])
+    errors = np.concatenate(errors) if errors else np.empty(0)
+    mae = float(errors.mean()) if errors.size else float("nan")
+    return mae, int(errors.size + left), left
+
+
+def label_subset(y, fraction: float, seed: int) -> np.ndarray:
+    """Sorted indices of a stratified ``fraction`` of ``y``, at least one per class."""
+    y = np.asarray(y)
+    if fraction >= 1:
+        return np.arange(len(y))
+    rng = np.random.default_rng(seed)
+    picked = []
+    for cls in np.unique(y):
+        members = np.flatnonzero(y == cls)
+        k = max(1, int(round(fraction * len(members))))
+        picked.append(rng.choice(members, size=min(k, len(members)), replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+def _length_params(name: str, *panels) -> dict:
+    """``n_steps`` for a fixed-length (PyPOTS) backbone on ragged data: the longest series
+    of train and test, as a user serving such series would set it. {} otherwise."""
+    if name == "dmae" or all(isinstance(X, np.ndarray) for X in panels):
+        return {}
+    return {"n_steps": int(max(len(s) for X in panels for s in _series(X)))}
+
+
+def _fit_length_guard(estimator, X, *extra, fixed=True):
+    """Cut test series longer than a fixed-length backbone's fitted length.
+
+    PyPOTS backbones fix the series length at fit (JapaneseVowels' test split has series
+    up to 29 steps, its training split up to 26); DMAE (``fixed=False``) takes any length.
+    Returns the (possibly cut) panels and the number of series that were cut.
+    """
+    length = getattr(estimator, "n_steps_", getattr(estimator, "n_timesteps_in_", None))
+    if not fixed or length is None or isinstance(X, np.ndarray):
+        return (X, *extra, 0)
+    n_cut = sum(len(s) > length for s in X)
+    if not n_cut:
+        return (X, *extra, 0)
+    cut = [[s[:length] for s in panel] for panel in (X, *extra)]
+    return (*cut, int(n_cut))

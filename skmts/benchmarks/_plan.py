@@ -1,0 +1,243 @@
+"""Planning: which jobs each benchmark suite runs, from what the command line asked for."""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import inspect
+
+from ._harness import Job
+
+SUITES = ("classification", "ablation", "missing", "e2e", "long")
+CLASSIFICATION_DATASETS = (
+    "BasicMotions", "JapaneseVowels", "ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf",
+)
+ABLATION_DATASETS = CLASSIFICATION_DATASETS
+MISSING_DATASETS = ("BasicMotions", "JapaneseVowels")
+E2E_DATASETS = ("JapaneseVowels", "BasicMotions")
+QUICK_DATASETS = {
+    # one univariate and the ragged one: the two input paths beside the 3-D one
+    "classification": ("ItalyPowerDemand", "JapaneseVowels"),
+    "ablation": ("BasicMotions", "JapaneseVowels"),
+    "missing": ("BasicMotions", "JapaneseVowels"),
+    "e2e": ("BasicMotions", "JapaneseVowels"),
+}
+DEFAULT_SEEDS = {"classification": 3, "ablation": 3, "missing": 3, "e2e": 5, "long": 1}
+# the long-series check: a panel of univariate random walks, (n_samples, n_timesteps)
+LONG_PANEL = (100, 2000)
+QUICK_LONG_PANEL = (20, 300)
+FROZEN_BACKBONES = ("saits", "transformer", "timesnet", "brits", "grud", "csai")
+QUICK_FROZEN_BACKBONES = ("saits", "brits")
+MISSING_SETTINGS = ("complete", "mcar-0.1", "mcar-0.3", "block-0.1", "block-0.3")
+# settings where the missing suite also runs the random-initialisation twins, and those
+# where it runs the RNN backbones with mean-pooled hidden states
+TWIN_SETTINGS = ("complete",)
+POOLING_SETTINGS = ("complete", "mcar-0.3")
+RNN_BACKBONES = ("brits", "grud", "csai")
+QUICK_MISSING_SETTINGS = ("mcar-0.3", "block-0.3")
+E2E_MISSING = ("complete", "mcar-0.3")
+E2E_FRACTIONS = (0.1, 0.25, 1.0)
+QUICK_E2E_FRACTIONS = (0.25,)
+E2E_BACKBONES = ("dmae",)
+E2E_KINDS = ("modular", "e2e", "scratch")
+HEADS = ("linear", "mlp")
+
+# Budgets for --quick: a smoke test of every code path, not a measurement.
+QUICK_BUDGET = {
+    "dmae": {"max_epochs": 2},
+    "frozen": {"max_epochs": 2},
+    "head": {"max_epochs": 5},
+    "e2e": {},  # end-to-end fine-tuning follows the head's recipe (its max_epochs)
+}
+
+# (label, DMAETransformer parameters, with a random-initialisation twin) of the ablation;
+# variants equal to the defaults are folded into "default" when the plan is made. A twin
+# (same architecture and pooling, ``max_epochs=0``: no optimiser step, BatchNorm statistics
+# from the data) is run where the variant changes the architecture or the pooling; the
+# variants that change training only share the default's twin.
+PAPER_TOKENS = {"patch_len": 1, "n_conv_blocks": 0, "mask_ratio": 0.15, "mean_span": 3,
+                "mask_per_channel": True}
+ABLATION_VARIANTS = (
+    ("default", {}, True),
+    ("paper tokens and masks", PAPER_TOKENS, True),
+    ("n_conv_blocks=0", {"n_conv_blocks": 0}, True),
+    ("alignment_weight=0", {"alignment_weight": 0.0}, False),
+    ("teacher_view=full", {"teacher_view": "full"}, False),
+    ("mask_ratio=0.4", {"mask_ratio": 0.4}, False),
+    ("mask_ratio=0.6", {"mask_ratio": 0.6}, False),
+    ("global mean pooling", {"pooling": "mean", "layers": "last"}, True),
+    ("pooling=meanmaxppv", {"pooling": "meanmaxppv"}, True),
+)
+TWIN = " (twin)"
+
+_ABLATED = ("alignment_weight", "patch_len", "n_conv_blocks", "mask_ratio", "mean_span",
+            "teacher_view", "pooling")
+# job functions live in _suites (their "module:function" is part of each job's
+# configuration hash, so moving them would make every stored result look undone)
+_TARGET = "skmts.benchmarks._suites:"
+
+
+@dataclasses.dataclass
+class Options:
+    """What the command line asked for."""
+
+    datasets: tuple | None = None
+    seeds: int | None = None
+    quick: bool = False
+    methods: tuple | None = None
+    backbones: tuple | None = None
+    settings: tuple | None = None
+    device: str | None = None
+    workdir: str = "benchmark-results"
+
+    def n_seeds(self, suite: str) -> int:
+        if self.seeds is not None:
+            return self.seeds
+        return 1 if self.quick else DEFAULT_SEEDS[suite]
+
+    def datasets_for(self, suite: str, default: tuple) -> tuple:
+        if self.datasets:
+            return tuple(self.datasets)
+        return QUICK_DATASETS[suite] if self.quick else default
+
+    def budget(self, kind: str) -> dict:
+        budget = dict(QUICK_BUDGET[kind]) if self.quick else {}
+        if self.device is not None:
+            budget["device"] = self.device
+        return budget
+
+    def settings_for(self, default: tuple) -> tuple:
+        return tuple(s for s in default if not self.settings or s in self.settings)
+
+    def keep(self, method: str) -> bool:
+        return not self.methods or any(fnmatch.fnmatch(method, pat) for pat in self.methods)
+
+
+# ---- planning -------------------------------------------------------------------------
+def plan(suite: str, opts: Options) -> list[Job]:
+    """The jobs of ``suite`` in run order (dataset, then seed, then method)."""
+    planner = {
+        "classification": _plan_classification,
+        "ablation": _plan_ablation,
+        "missing": _plan_missing,
+        "e2e": _plan_e2e,
+        "long": _plan_long,
+    }[suite]
+    jobs = [job for job in planner(opts) if opts.keep(job.method)]
+    return [dataclasses.replace(job, workdir=str(opts.workdir)) for job in jobs]
+
+
+def _plan_classification(opts: Options) -> list[Job]:
+    jobs = []
+    for dataset in opts.datasets_for("classification", CLASSIFICATION_DATASETS):
+        for seed in range(opts.n_seeds("classification")):
+            jobs.append(Job("classification", dataset, "dmae", "default", seed,
+                            _TARGET + "classification_job",
+                            {"dmae_params": {}, "budget": opts.budget("dmae")}))
+            jobs.append(Job("classification", dataset, "minirocket", "default", seed,
+                            _TARGET + "classification_job", {}))
+    return jobs
+
+
+def ablation_variants() -> list[tuple[str, dict, bool]]:
+    """Ablation variants, without those that repeat DMAETransformer's defaults."""
+    defaults = _dmae_defaults()
+    variants = []
+    for label, params, twin in ABLATION_VARIANTS:
+        if label != "default" and all(defaults.get(k) == v for k, v in params.items()):
+            continue  # identical to "default": same seed, same result
+        variants.append((label, params, twin))
+    return variants
+
+
+def _dmae_defaults() -> dict:
+    from skmts import DMAETransformer as cls
+    return {
+        name: p.default
+        for name, p in inspect.signature(cls).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
+def _plan_ablation(opts: Options) -> list[Job]:
+    jobs = []
+    variants = ablation_variants()
+    for dataset in opts.datasets_for("ablation", ABLATION_DATASETS):
+        for seed in range(opts.n_seeds("ablation")):
+            for label, params, twin in variants:
+                jobs.append(Job("ablation", dataset, label, "default", seed,
+                                _TARGET + "classification_job",
+                                {"dmae_params": params, "budget": opts.budget("dmae")}))
+                if twin:
+                    jobs.append(Job("ablation", dataset, label + TWIN, "default", seed,
+                                    _TARGET + "classification_job",
+                                    {"dmae_params": {**params, "max_epochs": 0}}))
+    return jobs
+
+
+def _plan_missing(opts: Options) -> list[Job]:
+    backbones = opts.backbones or (QUICK_FROZEN_BACKBONES if opts.quick else FROZEN_BACKBONES)
+    settings = opts.settings_for(QUICK_MISSING_SETTINGS if opts.quick else MISSING_SETTINGS)
+    jobs = []
+    for dataset in opts.datasets_for("missing", MISSING_DATASETS):
+        for seed in range(opts.n_seeds("missing")):
+            for setting in settings:
+                methods = [(f"frozen-{b}", {"backbone": b, "budget": opts.budget("frozen")})
+                           for b in backbones]
+                methods += [("dmae", {"budget": opts.budget("dmae")}), ("minirocket", {})]
+                methods += _missing_variants(backbones, opts, setting)
+                if setting != "complete":
+                    methods.append(("linear-interp", {}))
+                for method, params in methods:
+                    jobs.append(Job("missing", dataset, method, setting, seed,
+                                    _TARGET + "missing_job", params))
+    return jobs
+
+
+def _plan_long(opts: Options) -> list[Job]:
+    n, t = QUICK_LONG_PANEL if opts.quick else LONG_PANEL
+    return [Job("long", f"random walks {n}x{t}", "dmae", "default", seed,
+                _TARGET + "long_series_job",
+                {"n_samples": n, "n_timesteps": t, "budget": opts.budget("dmae")})
+            for seed in range(opts.n_seeds("long"))]
+
+
+def _missing_variants(backbones, opts: Options, setting: str) -> list[tuple[str, dict]]:
+    """Random-initialisation twins of every backbone (``TWIN_SETTINGS``), and the RNN
+    backbones with every step's hidden state mean-pooled instead of the final state
+    (``POOLING_SETTINGS``)."""
+    out = []
+    if setting in TWIN_SETTINGS:
+        out += [(f"frozen-{b}{TWIN}", {"backbone": b, "estimator_params": {"max_epochs": 0}})
+                for b in backbones]
+        out.append(("dmae" + TWIN, {"estimator_params": {"max_epochs": 0}}))
+    if setting in POOLING_SETTINGS:
+        out += [(f"frozen-{b} pooling=mean", {"backbone": b, "budget": opts.budget("frozen"),
+                                              "estimator_params": {"pooling": "mean"}})
+                for b in backbones if b in RNN_BACKBONES]
+    return out
+
+
+def _plan_e2e(opts: Options) -> list[Job]:
+    backbones = opts.backbones or E2E_BACKBONES
+    fractions = QUICK_E2E_FRACTIONS if opts.quick else E2E_FRACTIONS
+    jobs = []
+    for dataset in opts.datasets_for("e2e", E2E_DATASETS):
+        for seed in range(opts.n_seeds("e2e")):
+            for missing in opts.settings_for(E2E_MISSING):
+                for frac in fractions:
+                    setting = f"{missing}/labels={frac:g}"
+                    base = {"missing": missing, "label_fraction": frac}
+                    for backbone in backbones:
+                        budget = opts.budget("dmae" if backbone == "dmae" else "frozen")
+                        for kind in E2E_KINDS:
+                            for head in HEADS:
+                                params = {**base, "backbone": backbone, "kind": kind,
+                                          "head": head, "budget": budget,
+                                          "head_budget": opts.budget("head"),
+                                          "e2e_budget": opts.budget("e2e")}
+                                jobs.append(Job("e2e", dataset, f"{backbone}-{kind}-{head}",
+                                                setting, seed, _TARGET + "e2e_job", params))
+                    jobs.append(Job("e2e", dataset, "minirocket", setting, seed,
+                                    _TARGET + "e2e_job", {**base, "kind": "minirocket"}))
+    return jobs
