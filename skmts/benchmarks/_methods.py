@@ -19,7 +19,7 @@ def _preload(name: str) -> None:
     import skorch.dataset  # noqa: F401
 
     if name != "dmae":
-        from skmts.backbones._pypots import import_pypots
+        from skmts.backbones import import_pypots
 
         import_pypots()
 

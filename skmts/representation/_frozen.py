@@ -15,18 +15,10 @@ from .._compat import HasMethods, Interval, StrOptions
 from .._utils import NanStandardScaler, is_cuda, resolve_device, seed_from, unwrap_frozen
 from .._missing import inject_missing
 from .._validation import Panel
-from ..backbones._pypots import (
-    BACKBONES,
-    PyPOTSFeatureModule,
-    build_inputs,
-    build_pypots_model,
-    feature_width,
-    import_pypots,
-    pypots_logging,
-    rng_scope,
-    spec_for_model,
-    spec_key,
-)
+from ..backbones._inputs import build_inputs
+from ..backbones._latent import PyPOTSFeatureModule, feature_width
+from ..backbones._pypots import BACKBONES, build_pypots_model, spec_for_model, spec_key
+from ..backbones._quiet import import_pypots, pypots_logging, rng_scope
 from ._base import POOLINGS, BaseSeriesTransformer
 
 __all__ = ["FrozenImputerTransformer"]

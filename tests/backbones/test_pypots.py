@@ -5,16 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from skmts.backbones._pypots import (
-    BACKBONES,
-    _deltas,
-    _last_obs,
-    _reverse,
-    build_pypots_model,
-    get_spec,
-    import_pypots,
-    spec_for_model,
-)
+from skmts.backbones._inputs import _deltas, _last_obs, _reverse
+from skmts.backbones._pypots import BACKBONES, build_pypots_model, get_spec, spec_for_model
+from skmts.backbones._quiet import import_pypots
 
 pytest.importorskip("pypots")
 

@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmts.backbones._pypots import BACKBONES, PyPOTSFeatureModule, build_inputs
+from skmts.backbones import BACKBONES, PyPOTSFeatureModule, build_inputs
 from skmts.representation._frozen import FrozenImputerTransformer, _load_model, _scoring_mask
 
 pytest.importorskip("pypots")
@@ -228,7 +228,7 @@ def test_fitted_transformer_as_backbone(fitted, panel, ragged):
 
 
 def test_unfitted_csai_model_is_refused(panel):
-    from skmts.backbones._pypots import build_pypots_model
+    from skmts.backbones import build_pypots_model
 
     raw = build_pypots_model("csai", n_steps=16, n_features=3, backbone_params=TINY["csai"],
                              epochs=1, patience=None, batch_size=8, lr=1e-3, device="cpu",
