@@ -135,6 +135,13 @@ class BackboneSpec:
         ``untrained(model, values)``: sets what the model's own ``fit`` would have
         computed from the data besides the weights, for a model frozen untrained
         (``max_epochs=0``); CSAI's observation intervals.
+    fit_state : tuple of str
+        Attributes that the PyPOTS model's ``fit`` computes and inference needs (CSAI's
+        ``intervals``, which ``load()`` does not restore): a model passed in without them
+        is refused.
+    label : str
+        How the backbone is written in reports (its paper's spelling); the PyPOTS class
+        name when empty.
     """
 
     name: str
@@ -146,6 +153,12 @@ class BackboneSpec:
     batch_independent: bool = True
     adapt: Callable | None = field(default=None, repr=False)
     untrained: Callable | None = field(default=None, repr=False)
+    fit_state: tuple = ()
+    label: str = ""
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.name
 
 
 def _csai_untrained(model, values: np.ndarray) -> None:
@@ -190,6 +203,7 @@ BACKBONES: dict[str, BackboneSpec] = {
     ),
     "grud": BackboneSpec(
         name="GRUD",
+        label="GRU-D",
         defaults=dict(rnn_hidden_size=64),
         latent="rnn",
         hooks=("backbone.rnn_cell",),  # GRUCell -> h
@@ -211,6 +225,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         batch_independent=False,
         adapt=_csai_params,
         untrained=_csai_untrained,
+        fit_state=("intervals",),
     ),
 }
 

@@ -6,6 +6,7 @@ import dataclasses
 import fnmatch
 import inspect
 
+from ..backbones._pypots import BACKBONES
 from ._harness import Job
 
 SUITES = ("classification", "ablation", "missing", "e2e", "long")
@@ -26,14 +27,14 @@ DEFAULT_SEEDS = {"classification": 3, "ablation": 3, "missing": 3, "e2e": 5, "lo
 # the long-series check: a panel of univariate random walks, (n_samples, n_timesteps)
 LONG_PANEL = (100, 2000)
 QUICK_LONG_PANEL = (20, 300)
-FROZEN_BACKBONES = ("saits", "transformer", "timesnet", "brits", "grud", "csai")
+FROZEN_BACKBONES = tuple(BACKBONES)  # every row of the PyPOTS table
 QUICK_FROZEN_BACKBONES = ("saits", "brits")
 MISSING_SETTINGS = ("complete", "mcar-0.1", "mcar-0.3", "block-0.1", "block-0.3")
 # settings where the missing suite also runs the random-initialisation twins, and those
 # where it runs the RNN backbones with mean-pooled hidden states
 TWIN_SETTINGS = ("complete",)
 POOLING_SETTINGS = ("complete", "mcar-0.3")
-RNN_BACKBONES = ("brits", "grud", "csai")
+RNN_BACKBONES = tuple(k for k, spec in BACKBONES.items() if spec.latent != "per_step")
 QUICK_MISSING_SETTINGS = ("mcar-0.3", "block-0.3")
 E2E_MISSING = ("complete", "mcar-0.3")
 E2E_FRACTIONS = (0.1, 0.25, 1.0)

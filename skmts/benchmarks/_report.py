@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..backbones._pypots import BACKBONES
+
 __all__ = ["suite_tables", "suite_section", "replace_section", "write_docs", "plot_e2e"]
 
 TITLES = {
@@ -31,8 +33,7 @@ machine and number of seeds that produced it. Rerunning a suite replaces its sec
 """
 
 _METHOD_LABELS = {"dmae": "DMAE", "minirocket": "MiniRocket", "linear-interp": "linear interpolation"}
-_BACKBONE_LABELS = {"saits": "SAITS", "transformer": "Transformer", "timesnet": "TimesNet",
-                    "brits": "BRITS", "grud": "GRU-D", "csai": "CSAI"}
+
 
 
 def _label(method: str) -> str:
@@ -40,7 +41,8 @@ def _label(method: str) -> str:
         return _METHOD_LABELS[method]
     if method.startswith("frozen-"):
         name, sep, rest = method[len("frozen-"):].partition(" ")
-        return f"frozen {_BACKBONE_LABELS.get(name, name.upper())}{sep}{rest}"
+        spec = BACKBONES.get(name)
+        return f"frozen {spec.display_name if spec else name.upper()}{sep}{rest}"
     if method.startswith("dmae "):
         return "DMAE " + method[len("dmae "):]
     return method

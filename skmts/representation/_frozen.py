@@ -296,10 +296,12 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
             model = copy.deepcopy(backbone)
             scaler = None
             empirical_mean = None
-            if key == "csai" and not hasattr(model, "intervals"):
+            missing = [a for a in BACKBONES[key].fit_state if not hasattr(model, a)]
+            if missing:
                 raise ValueError(
-                    "backbone is a CSAI model that was never fitted: CSAI learns its "
-                    "observation intervals in fit(), and load() does not restore them."
+                    f"backbone is a {BACKBONES[key].name} model that was never fitted: "
+                    f"{BACKBONES[key].name} learns {', '.join(missing)} in fit(), and load() "
+                    "does not restore them."
                 )
         if not isinstance(backbone, str):
             self._check_pretrained(model, panel)
@@ -311,7 +313,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         for p in model.model.parameters():
             p.requires_grad_(False)
 
-        if key == "grud" and empirical_mean is None:
+        if BACKBONES[key].inputs == "grud" and empirical_mean is None:
             # GRU-D falls back to the per-channel mean of the fit data (PyPOTS computes it
             # per predict call, which would make features depend on the batch)
             vals = panel.values if scaler is None else scaler.transform(panel.values)

@@ -543,3 +543,19 @@ def test_scoring_mask_always_hides_something():
     X = np.ones((1, 3, 1), dtype=np.float32)
     out = _scoring_mask(X, "mcar", 0.01, seed=0)
     assert np.isnan(out).sum() >= 1
+
+
+# ---- the table is the one place that knows an architecture ----------------------------
+def test_a_backbone_is_a_table_row(monkeypatch, panel, ragged):
+    # PyPOTS's Informer has the Transformer's layout: a row is all skmts needs to use it
+    from skmts.backbones import BackboneSpec
+
+    row = BackboneSpec(name="Informer", defaults=dict(n_layers=1, d_model=8, n_heads=2,
+                                                      d_ffn=16, factor=3),
+                       latent="per_step", hooks=("output_projection",), inputs="masked")
+    monkeypatch.setitem(BACKBONES, "informer", row)
+    est = FrozenImputerTransformer("informer", max_epochs=1, random_state=0).fit(panel)
+    Z = est.transform(ragged)
+    assert est.backbone_name_ == "informer" and est.model_.__class__.__name__ == "Informer"
+    assert Z.shape == (len(ragged), 8) and np.isfinite(Z).all()
+    assert not np.isnan(est.impute(panel)).any()
