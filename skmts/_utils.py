@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 logger = logging.getLogger("skmts")
 
 __all__ = [
+    "RUNTIME_CONSTRAINTS",
     "is_cuda",
     "resolve_device",
     "seed_from",
@@ -21,6 +22,14 @@ __all__ = [
     "unwrap_frozen",
     "NanStandardScaler",
 ]
+
+
+#: ``_parameter_constraints`` rows every skmts estimator shares
+RUNTIME_CONSTRAINTS: dict = {
+    "device": [str, torch.device],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
 
 
 def unwrap_frozen(estimator):

@@ -14,14 +14,20 @@ import copy
 from numbers import Real
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions, _fit_context
-from .._utils import logger, resolve_device, seed_from, torch_seed_scope, unwrap_frozen
+from .._utils import (
+    RUNTIME_CONSTRAINTS,
+    logger,
+    resolve_device,
+    seed_from,
+    torch_seed_scope,
+    unwrap_frozen,
+)
 from .._validation import Panel, check_panel
 from ..heads import (
     LinearHeadClassifier,
@@ -108,9 +114,7 @@ class _BaseEndToEnd(BaseEstimator):
         "pretrain": ["boolean"],
         "freeze": ["boolean"],
         "backbone_lr": [Interval(Real, 0, None, closed="neither"), None],
-        "device": [str, torch.device],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **RUNTIME_CONSTRAINTS,
     }
 
     def __init__(self, backbone, head="linear", *, pretrain=True, freeze=False,

@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from .._compat import Interval, _fit_context
-from .._utils import resolve_device, seed_from, torch_seed_scope
+from .._utils import RUNTIME_CONSTRAINTS, resolve_device, seed_from, torch_seed_scope
 from ..nn._heads import LinearHead, MLPHead
 from ..training._recipe import encode_labels, scale_targets, train_net, unscale_targets
 
@@ -42,9 +42,7 @@ _TRAINING_CONSTRAINTS: dict = {
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "validation_fraction": [Interval(Real, 0, 1, closed="left")],
     "patience": [Interval(Integral, 1, None, closed="left"), None],
-    "device": [str, torch.device],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
+    **RUNTIME_CONSTRAINTS,
 }
 
 _MLP_CONSTRAINTS: dict = {

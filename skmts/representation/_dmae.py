@@ -12,6 +12,7 @@ from torch import nn
 
 from .._compat import Interval, StrOptions
 from .._utils import (
+    RUNTIME_CONSTRAINTS,
     NanStandardScaler,
     logger,
     resolve_device,
@@ -223,9 +224,7 @@ class DMAETransformer(BaseSeriesTransformer):
         "lr_schedule": [StrOptions({"cosine", "constant"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
-        "device": [str, torch.device],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **RUNTIME_CONSTRAINTS,
     }
 
     def __init__(

@@ -12,7 +12,14 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions
-from .._utils import NanStandardScaler, is_cuda, resolve_device, seed_from, unwrap_frozen
+from .._utils import (
+    RUNTIME_CONSTRAINTS,
+    NanStandardScaler,
+    is_cuda,
+    resolve_device,
+    seed_from,
+    unwrap_frozen,
+)
 from .._missing import inject_missing
 from .._validation import Panel
 from ..backbones._inputs import build_inputs
@@ -210,9 +217,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "pooling": [StrOptions({"auto", *POOLINGS})],
-        "device": [str, torch.device],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **RUNTIME_CONSTRAINTS,
         "epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"deprecated"})],
     }
 

@@ -77,15 +77,6 @@ class TinyBackbone(BaseSeriesTransformer):
         return copy.deepcopy(self.module_)
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    # tiny models on a shared 2-core machine: one thread avoids OpenMP contention
-    prev = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(prev)
-
-
 @pytest.fixture
 def data():
     rng = np.random.RandomState(0)

@@ -34,15 +34,6 @@ def _checked_estimators():
     ]
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    # tiny models on a shared 2-core machine: one thread avoids OpenMP contention
-    prev = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(prev)
-
-
 @parametrize_with_checks(_checked_estimators())
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -38,16 +38,6 @@ def _tiny(backbone="saits", **kw):
     return FrozenImputerTransformer(backbone, TINY[backbone.lower()], **params)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # the test machines are shared: with 2 OpenMP threads under load, tiny RNN steps
-    # spin-wait (100x slower). One thread keeps the file fast; restored afterwards.
-    prev = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(prev)
-
-
 @pytest.fixture(scope="module")
 def panel():
     rng = np.random.default_rng(0)
