@@ -205,6 +205,10 @@ class _BaseEndToEnd(BaseEstimator):
         self : object
             The fitted estimator.
         """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         user_backbone = self._check_components()
         panel = check_panel(self, X, reset=True)
         check_consistent_length(panel.values, y)
@@ -254,6 +258,23 @@ class _BaseEndToEnd(BaseEstimator):
     def _panel(self, X) -> Panel:
         check_is_fitted(self)
         return check_panel(self, X, reset=False)
+
+    def fit_transform(self, X, y):
+        """Fit on ``(X, y)``, then return the features of ``X`` (see :meth:`transform`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
+            The panel.
+        y : array-like of shape (n_samples,)
+            The labels or targets.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features), dtype float32
+            The encoder's output on ``X`` after training.
+        """
+        return self.fit(X, y).transform(X)
 
     def transform(self, X):
         """The features of ``X``: fine-tuned (``freeze=False``) or frozen.

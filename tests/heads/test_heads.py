@@ -8,7 +8,6 @@ import torch
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmts.heads import (
     LinearHeadClassifier,
@@ -19,25 +18,6 @@ from skmts.heads import (
 from skmts._utils import seed_from
 from skmts.training._recipe import split_indices as _split_indices
 from skmts.nn._heads import EncoderWithHead, LinearHead, MLPHead
-
-# Small but sufficient budgets: check_classifiers_train / check_regressors_train need
-# accuracy > 0.83 and R^2 > 0.5 on sklearn's toy data with these settings.
-FAST = dict(max_epochs=10, batch_size=128, patience=3, random_state=0)
-
-
-def _checked_estimators():
-    return [
-        LinearHeadClassifier(lr=1e-1, **FAST),
-        LinearHeadRegressor(lr=1e-1, **FAST),
-        MLPHeadClassifier(hidden_size=16, lr=2e-2, **FAST),
-        MLPHeadRegressor(hidden_size=16, lr=2e-2, **FAST),
-    ]
-
-
-@parametrize_with_checks(_checked_estimators())
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
 
 @pytest.fixture
 def blobs():

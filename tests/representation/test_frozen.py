@@ -13,7 +13,6 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmts.backbones import BACKBONES, PyPOTSFeatureModule, build_inputs
 from skmts.representation._frozen import FrozenImputerTransformer, _load_model, _scoring_mask
@@ -451,29 +450,6 @@ def test_fit_transform_equals_fit_then_transform(panel):
     a = _tiny("timesnet", max_epochs=1).fit_transform(panel)
     b = _tiny("timesnet", max_epochs=1).fit(panel).transform(panel)
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-
-
-# ---- scikit-learn compatibility -------------------------------------------------------
-_EXPECTED_FAILED = {
-    "check_n_features_in": "n_features_in_ counts channels; a 2-D X is univariate with time "
-    "on axis 1",
-    "check_n_features_in_after_fitting": "series length may differ between fit and transform "
-    "(shorter series are padded), and n_features_in_ counts channels",
-    # its last step transforms X[:, :-1] (a 2-D X: shorter univariate series) and expects an
-    # error; shorter series are padded by design. Its other steps are in
-    # test_fit_transform_equals_fit_then_transform.
-    "check_transformer_general": "a 2-D X with one column less is a panel of shorter series, "
-    "which is padded by design",
-}
-
-
-@parametrize_with_checks(
-    [FrozenImputerTransformer(backbone_params=TINY["saits"], max_epochs=1, batch_size=16,
-                              random_state=0)],
-    expected_failed_checks=lambda est: _EXPECTED_FAILED,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 # ---- the untrained twin and RNN pooling ------------------------------------------------
