@@ -48,7 +48,7 @@ from ..training._recipe import (
 
 __all__ = ["EndToEndClassifier", "EndToEndRegressor"]
 
-_PROTOCOL = ["_fit_panel", "_encode", "_feature_inputs", "_feature_module"]
+_PROTOCOL = ["fit_panel", "encode_panel", "feature_inputs", "feature_module"]
 
 _PARAMS_DOC = """backbone : BaseSeriesTransformer or FrozenEstimator
         Any skmts representation transformer (``DMAETransformer``,
@@ -183,7 +183,7 @@ class _BaseEndToEnd(BaseEstimator):
             "pretraining" if self.pretrain else "building (untrained)",
             type(backbone).__name__,
         )
-        backbone._fit_panel(panel, train=bool(self.pretrain))
+        backbone.fit_panel(panel, train=bool(self.pretrain))
         return backbone, panel
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -221,7 +221,7 @@ class _BaseEndToEnd(BaseEstimator):
         if self.freeze:
             logger.log(20 if self.verbose else 10, "%s: training the head on frozen features",
                        type(self).__name__)
-            self.head_ = head.fit(backbone._encode(bb_panel), y)
+            self.head_ = head.fit(backbone.encode_panel(bb_panel), y)
         else:
             self._fit_joint(backbone, head, bb_panel, targets)
         self.backbone_ = backbone
@@ -233,7 +233,7 @@ class _BaseEndToEnd(BaseEstimator):
         n_out = self._n_outputs(targets)
         with torch_seed_scope(seed, device):
             module = EncoderWithHead(
-                backbone._feature_module(), head._build_module(backbone._n_features_out, n_out)
+                backbone.feature_module(), head._build_module(backbone._n_features_out, n_out)
             )
         params = head._training_params()
         backbone_lr = self.backbone_lr if self.backbone_lr is not None else params["lr"] / 10
@@ -243,7 +243,7 @@ class _BaseEndToEnd(BaseEstimator):
         self.net_ = train_net(
             self._kind,
             module,
-            backbone._feature_inputs(panel),
+            backbone.feature_inputs(panel),
             targets,
             device=device,
             seed=seed,
@@ -291,10 +291,10 @@ class _BaseEndToEnd(BaseEstimator):
         """
         panel = self._panel(X)
         if self.freeze:
-            return self.backbone_._encode(panel)
+            return self.backbone_.encode_panel(panel)
         encoder = self.net_.module_.encoder
         encoder.eval()
-        return run_batched(encoder, self.backbone_._feature_inputs(panel),
+        return run_batched(encoder, self.backbone_.feature_inputs(panel),
                            self.net_.batch_size, self.net_.device)
 
     def __sklearn_tags__(self):
@@ -382,8 +382,8 @@ class EndToEndClassifier(ClassifierMixin, _BaseEndToEnd):
         """
         panel = self._panel(X)
         if self.freeze:
-            return self.head_.predict_proba(self.backbone_._encode(panel))
-        inputs = self.backbone_._feature_inputs(panel)
+            return self.head_.predict_proba(self.backbone_.encode_panel(panel))
+        inputs = self.backbone_.feature_inputs(panel)
         proba = np.asarray(infer(self.net_, inputs, "predict_proba"), dtype=np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
@@ -468,8 +468,8 @@ class EndToEndRegressor(RegressorMixin, _BaseEndToEnd):
         """
         panel = self._panel(X)
         if self.freeze:
-            return self.head_.predict(self.backbone_._encode(panel))
-        pred = infer(self.net_, self.backbone_._feature_inputs(panel), "predict")
+            return self.head_.predict(self.backbone_.encode_panel(panel))
+        pred = infer(self.net_, self.backbone_.feature_inputs(panel), "predict")
         return unscale_targets(pred, self._y_mean, self._y_scale, self._y_1d)
 
     def __sklearn_tags__(self):

@@ -56,8 +56,8 @@ class MLPHead(nn.Module):
 class EncoderWithHead(nn.Module):
     """``head(encoder(**inputs))``: a trainable feature encoder followed by a head.
 
-    ``encoder`` is a representation transformer's ``_feature_module()`` (its
-    ``forward`` takes the named inputs of ``_feature_inputs`` and returns
+    ``encoder`` is a representation transformer's ``feature_module()`` (its
+    ``forward`` takes the named inputs of ``feature_inputs`` and returns
     ``(B, n_features)``); ``head`` maps those features to ``(B, n_out)``. The two
     sub-modules are named ``encoder`` and ``head`` so that optimizer parameter
     groups can address them as ``"encoder.*"`` and ``"head.*"``.

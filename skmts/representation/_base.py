@@ -1,23 +1,24 @@
 """The shared face of skmts's representation transformers.
 
 A representation transformer turns a panel into one feature vector per series. Besides
-sklearn's ``fit``/``transform`` every subclass implements the small protocol that the
-end-to-end estimators (``skmts.EndToEndClassifier``) build on:
+sklearn's ``fit``/``transform`` every subclass implements the small public protocol that
+the end-to-end estimators (``skmts.EndToEndClassifier``) build on, so that a third party
+can write a backbone by subclassing :class:`BaseSeriesTransformer`:
 
-``_fit_panel(panel, *, train)``
-    Learn everything from a validated :class:`~skmts._validation.Panel`: scaling,
+``fit_panel(panel, *, train)``
+    Learn everything from a validated :class:`~skmts.representation.Panel`: scaling,
     the network and, when ``train`` is True, its self-supervised training. With
     ``train=False`` the network is built (randomly initialised) but not trained.
-``_encode(panel) -> ndarray (n_samples, n_features_out)``
+``encode_panel(panel) -> ndarray (n_samples, n_features_out)``
     Pure inference: float32 features, in batches, under ``torch.no_grad()``.
-``_feature_inputs(panel) -> dict[str, ndarray]``
-    The tensors (as arrays, first axis = samples) that :meth:`_feature_module`
+``feature_inputs(panel) -> dict[str, ndarray]``
+    The tensors (as arrays, first axis = samples) that :meth:`feature_module`
     consumes: scaled, missing values handled, ready for a skorch ``Dataset``.
-``_feature_module() -> torch.nn.Module``
+``feature_module() -> torch.nn.Module``
     A trainable copy of the fitted encoder plus pooling whose ``forward(**inputs)``
     returns ``(batch, n_features_out)``; with the copy's weights unchanged its output
     equals :meth:`transform`'s. Fine-tuning works on this copy, never on ``self``.
-``_impute_panel(panel) -> ndarray (n_samples, n_timesteps, n_channels)`` (optional)
+``impute_panel(panel) -> ndarray (n_samples, n_timesteps, n_channels)`` (optional)
     The panel with every missing value filled, in the data's units; :meth:`impute`
     returns it in the input's layout.
 """
@@ -62,7 +63,7 @@ class BaseSeriesTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         """
         self._validate_params()
         panel = check_panel(self, X, reset=True)
-        self._fit_panel(panel, train=True)
+        self.fit_panel(panel, train=True)
         return self
 
     def transform(self, X):
@@ -80,7 +81,7 @@ class BaseSeriesTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         """
         check_is_fitted(self)
         panel = check_panel(self, X, reset=False)
-        return self._wrap_output(self._encode(panel), X)
+        return self._wrap_output(self.encode_panel(panel), X)
 
     def fit_transform(self, X, y=None):
         """Fit to ``X``, then transform it. Same result as ``fit(X).transform(X)``.
@@ -99,8 +100,8 @@ class BaseSeriesTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         """
         self._validate_params()
         panel = check_panel(self, X, reset=True)
-        self._fit_panel(panel, train=True)
-        return self._wrap_output(self._encode(panel), X)
+        self.fit_panel(panel, train=True)
+        return self._wrap_output(self.encode_panel(panel), X)
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: ``"<classname>0"``, ``"<classname>1"``, ...
@@ -148,7 +149,7 @@ class BaseSeriesTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         False
         """
         panel = self._check_panel(X)
-        return restore_layout(self._impute_panel(panel), panel, X)
+        return restore_layout(self.impute_panel(panel), panel, X)
 
     def set_output(self, *, transform=None):
         """Set the output container of ``transform`` and ``fit_transform``.
@@ -203,18 +204,87 @@ class BaseSeriesTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         check_is_fitted(self)
         return check_panel(self, X, reset=False)
 
-    # ---- the protocol (see the module docstring) --------------------------------
-    def _fit_panel(self, panel: Panel, *, train: bool) -> None:  # pragma: no cover
+    # ---- the backbone protocol (see the module docstring) ------------------------
+    # What EndToEndClassifier / EndToEndRegressor call. A third-party backbone subclasses
+    # BaseSeriesTransformer and implements the four methods (impute_panel is optional);
+    # fit, transform, fit_transform and impute then come from this class.
+    def fit_panel(self, panel: Panel, *, train: bool = True) -> None:  # pragma: no cover
+        """Learn everything from a validated panel (the work of ``fit``).
+
+        Parameters
+        ----------
+        panel : Panel
+            The output of :func:`skmts.representation.check_panel` with ``reset=True``.
+        train : bool, default=True
+            Run the self-supervised training; False only builds the network (randomly
+            initialised), for training from scratch.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmts import DMAETransformer
+        >>> from skmts.representation import check_panel
+        >>> emb = DMAETransformer(d_model=8, n_heads=2, n_layers=1, max_epochs=1)
+        >>> panel = check_panel(emb, np.zeros((4, 10, 2)), reset=True)
+        >>> emb.fit_panel(panel, train=False)
+        >>> emb.encode_panel(panel).shape
+        (4, 32)
+        """
         raise NotImplementedError
 
-    def _encode(self, panel: Panel) -> np.ndarray:  # pragma: no cover
+    def encode_panel(self, panel: Panel) -> np.ndarray:  # pragma: no cover
+        """Features of a validated panel: float32 (n_samples, n_features_out), in
+        batches, under ``torch.no_grad()`` (the work of ``transform``).
+
+        Parameters
+        ----------
+        panel : Panel
+            A panel validated with ``reset=False``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features_out), dtype float32
+        """
         raise NotImplementedError
 
-    def _feature_inputs(self, panel: Panel) -> dict:  # pragma: no cover
+    def feature_inputs(self, panel: Panel) -> dict:  # pragma: no cover
+        """The arrays :meth:`feature_module` reads: scaled, missing values handled.
+
+        Parameters
+        ----------
+        panel : Panel
+            A validated panel.
+
+        Returns
+        -------
+        inputs : dict of str to ndarray
+            Keyword arguments of the feature module's ``forward``; first axis = samples,
+            so they batch like any skorch input.
+        """
         raise NotImplementedError
 
-    def _feature_module(self):  # pragma: no cover
+    def feature_module(self):  # pragma: no cover
+        """A trainable copy of the fitted encoder plus pooling, for fine-tuning.
+
+        Returns
+        -------
+        module : torch.nn.Module
+            ``module(**feature_inputs(panel))`` returns (batch, n_features_out); with the
+            copy's weights unchanged (eval mode) it equals :meth:`encode_panel`.
+            Fine-tuning works on this copy, never on ``self``.
+        """
         raise NotImplementedError
 
-    def _impute_panel(self, panel: Panel) -> np.ndarray:  # pragma: no cover
+    def impute_panel(self, panel: Panel) -> np.ndarray:  # pragma: no cover
+        """The panel with every missing value filled, in the data's units (optional).
+
+        Parameters
+        ----------
+        panel : Panel
+            A validated panel.
+
+        Returns
+        -------
+        filled : ndarray of shape (n_samples, n_timesteps, n_channels), dtype float32
+        """
         raise NotImplementedError(f"{type(self).__name__} does not impute.")

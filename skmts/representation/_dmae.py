@@ -322,7 +322,7 @@ class DMAETransformer(BaseSeriesTransformer):
             epochs = max(1, -(-steps // -(-n_train // batch)))
         return int(patch), int(batch), int(epochs), train_idx, valid_idx
 
-    def _fit_panel(self, panel: Panel, *, train: bool) -> None:
+    def fit_panel(self, panel: Panel, *, train: bool = True) -> None:
         from ..training._recipe import take_rows
 
         self._check_params()
@@ -332,7 +332,7 @@ class DMAETransformer(BaseSeriesTransformer):
             panel, seed
         )
         self.scaler_ = NanStandardScaler().fit(panel.values, panel.observed)
-        inputs = self._feature_inputs(panel)
+        inputs = self.feature_inputs(panel)
         valid = None if valid_idx is None else take_rows(inputs, valid_idx)
         steps = self.max_epochs_ * -(-len(train_idx) // self.batch_size_)
         self.net_ = self._build_net(panel, device, seed, valid, steps)
@@ -415,7 +415,7 @@ class DMAETransformer(BaseSeriesTransformer):
         )
 
     # ---- inference -------------------------------------------------------------
-    def _feature_inputs(self, panel: Panel) -> dict:
+    def feature_inputs(self, panel: Panel) -> dict:
         scaled = self.scaler_.transform(panel.values)
         return {
             "x": np.where(panel.observed, scaled, 0.0).astype(np.float32),
@@ -427,7 +427,7 @@ class DMAETransformer(BaseSeriesTransformer):
         """Model inputs as tensors on the device, a batch at a time."""
         from ..training._recipe import batches
 
-        return batches(self._feature_inputs(panel), self._inference_batch, self.net_.device)
+        return batches(self.feature_inputs(panel), self._inference_batch, self.net_.device)
 
     @property
     def _inference_batch(self) -> int:
@@ -438,15 +438,15 @@ class DMAETransformer(BaseSeriesTransformer):
         from ..training._recipe import run_batched
 
         self.net_.module_.eval()
-        return run_batched(fn, self._feature_inputs(panel), self._inference_batch,
+        return run_batched(fn, self.feature_inputs(panel), self._inference_batch,
                            self.net_.device, mixed_precision=True)
 
-    def _encode(self, panel: Panel) -> np.ndarray:
+    def encode_panel(self, panel: Panel) -> np.ndarray:
         module = self.net_.module_
         return self._run(functools.partial(module.features, pooling=self.pooling,
                                            layers=self.layers), panel)
 
-    def _feature_module(self) -> nn.Module:
+    def feature_module(self) -> nn.Module:
         encoder = copy.deepcopy(self.net_.module_.encoder).cpu()
         return _DMAEFeatures(encoder, self.pooling, self.layers)
 
@@ -461,7 +461,7 @@ class DMAETransformer(BaseSeriesTransformer):
         return self.net_.history
 
     # ---- extra methods ---------------------------------------------------------
-    def _impute_panel(self, panel: Panel) -> np.ndarray:
+    def impute_panel(self, panel: Panel) -> np.ndarray:
         """Missing values filled with the decoder's reconstruction (data units)."""
         module = self.net_.module_
 

@@ -257,7 +257,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         self.epochs = epochs
 
     # ---- fit --------------------------------------------------------------------------
-    def _fit_panel(self, panel: Panel, *, train: bool) -> None:
+    def fit_panel(self, panel: Panel, *, train: bool = True) -> None:
         self._epochs = self._check_epochs()
         device = resolve_device(self.device)
         backbone = unwrap_frozen(self.backbone)  # a FrozenEstimator survives clone
@@ -442,17 +442,17 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         bs = self.batch_size if BACKBONES[self.backbone_name_].batch_independent else 1
         return run_batched(getattr(module, method), inputs, bs, self.device_)
 
-    def _encode(self, panel: Panel) -> np.ndarray:
-        return self._run("forward", self._feature_inputs(panel))
+    def encode_panel(self, panel: Panel) -> np.ndarray:
+        return self._run("forward", self.feature_inputs(panel))
 
-    def _feature_inputs(self, panel: Panel) -> dict:
+    def feature_inputs(self, panel: Panel) -> dict:
         values = self._scaled_padded(panel)
         return build_inputs(self.backbone_name_, values, panel.lengths, within_length=True)
 
-    def _feature_module(self):
+    def feature_module(self):
         """A trainable copy of the fitted core plus latent capture and pooling.
 
-        ``forward(**self._feature_inputs(panel))`` returns ``(batch, n_features_out)``; with
+        ``forward(**self.feature_inputs(panel))`` returns ``(batch, n_features_out)``; with
         the copy's weights unchanged (and in eval mode) it equals :meth:`transform`.
         """
         check_is_fitted(self)
@@ -461,7 +461,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
             p.requires_grad_(True)
         return self._module(core).eval()
 
-    def _impute_panel(self, panel: Panel) -> np.ndarray:
+    def impute_panel(self, panel: Panel) -> np.ndarray:
         """Imputed values (n, T, C) in data units: observed kept, padding NaN."""
         values = self._scaled_padded(panel)
         inputs = build_inputs(self.backbone_name_, values, panel.lengths, within_length=False)
@@ -497,7 +497,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         masked = _scoring_mask(panel.values, self.missing_pattern, self.missing_rate, seed)
         hidden = panel.observed & np.isnan(masked)
         masked_panel = Panel(masked, ~np.isnan(masked), panel.lengths)
-        imputed = self._impute_panel(masked_panel)
+        imputed = self.impute_panel(masked_panel)
         return -float(np.mean(np.abs(imputed[hidden] - panel.values[hidden])))
 
     # ---- persistence ------------------------------------------------------------------

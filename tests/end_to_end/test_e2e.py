@@ -46,12 +46,12 @@ class TinyBackbone(BaseSeriesTransformer):
         self.epochs = epochs
         self.random_state = random_state
 
-    def _fit_panel(self, panel, *, train):
+    def fit_panel(self, panel, *, train):
         self.scaler_ = NanStandardScaler().fit(panel.values, panel.observed)
         with torch_seed_scope(seed_from(self.random_state)):
             self.module_ = _TinyEncoder(panel.n_channels, self.d)
             if train:
-                inputs = {k: torch.as_tensor(v) for k, v in self._feature_inputs(panel).items()}
+                inputs = {k: torch.as_tensor(v) for k, v in self.feature_inputs(panel).items()}
                 decoder = nn.Linear(self.d, panel.n_channels)
                 params = list(self.module_.parameters()) + list(decoder.parameters())
                 opt = torch.optim.Adam(params, lr=1e-2)
@@ -64,16 +64,16 @@ class TinyBackbone(BaseSeriesTransformer):
         self.module_.eval()
         self._n_features_out = self.d
 
-    def _feature_inputs(self, panel):
+    def feature_inputs(self, panel):
         x = np.where(panel.observed, self.scaler_.transform(panel.values), 0.0)
         return {"x": x.astype(np.float32), "valid": panel.valid}
 
-    def _encode(self, panel):
-        inputs = {k: torch.as_tensor(v) for k, v in self._feature_inputs(panel).items()}
+    def encode_panel(self, panel):
+        inputs = {k: torch.as_tensor(v) for k, v in self.feature_inputs(panel).items()}
         with torch.no_grad():
             return self.module_(**inputs).numpy().astype(np.float32)
 
-    def _feature_module(self):
+    def feature_module(self):
         return copy.deepcopy(self.module_)
 
 
@@ -120,13 +120,13 @@ def test_freeze_matches_the_modular_pipeline(data):
 def test_unfitted_backbone_is_pretrained_on_a_clone(data, monkeypatch):
     X, y = data
     calls = []
-    original = TinyBackbone._fit_panel
+    original = TinyBackbone.fit_panel
 
     def spy(self, panel, *, train):
         calls.append(train)
         return original(self, panel, train=train)
 
-    monkeypatch.setattr(TinyBackbone, "_fit_panel", spy)
+    monkeypatch.setattr(TinyBackbone, "fit_panel", spy)
     backbone = TinyBackbone()
     EndToEndClassifier(backbone, head=LinearHeadClassifier(**HEAD)).fit(X, y)
     EndToEndClassifier(backbone, head=LinearHeadClassifier(**HEAD), pretrain=False).fit(X, y)
@@ -149,7 +149,7 @@ def test_frozen_estimator_keeps_a_pretrained_backbone_through_clone(data, monkey
     backbone = TinyBackbone(random_state=0).fit(X)
     before = {k: v.clone() for k, v in backbone.module_.state_dict().items()}
     calls = []
-    monkeypatch.setattr(TinyBackbone, "_fit_panel", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr(TinyBackbone, "fit_panel", lambda *a, **k: calls.append(1))
     head = LinearHeadClassifier(**HEAD)
     cloned = clone(EndToEndClassifier(FrozenEstimator(backbone), head=head, freeze=True))
     cloned.fit(X, y)
@@ -288,13 +288,13 @@ def test_regressor_1d_targets_and_freeze_equivalence(data):
 def test_pipeline_memory_pretrains_once_per_fold(data, tmp_path, monkeypatch):
     X, y = data
     runs = []
-    original = TinyBackbone._fit_panel
+    original = TinyBackbone.fit_panel
 
     def counting(self, panel, *, train):
         runs.append(panel.n_samples)
         return original(self, panel, train=train)
 
-    monkeypatch.setattr(TinyBackbone, "_fit_panel", counting)
+    monkeypatch.setattr(TinyBackbone, "fit_panel", counting)
     pipe = Pipeline(
         [("emb", TinyBackbone(random_state=0)), ("clf", LinearHeadClassifier(max_epochs=3))],
         memory=str(tmp_path),
@@ -346,17 +346,17 @@ def test_dmae_pipeline_memory_caches(data, tmp_path):
     pipe = Pipeline([("emb", _dmae()), ("clf", LinearHeadClassifier(max_epochs=2))],
                     memory=str(tmp_path))
     n = []
-    original = DMAETransformer._fit_panel
+    original = DMAETransformer.fit_panel
 
     def counting(self, panel, *, train):
         n.append(1)
         return original(self, panel, train=train)
 
-    DMAETransformer._fit_panel = counting
+    DMAETransformer.fit_panel = counting
     try:
         GridSearchCV(pipe, {"clf__lr": [1e-2, 1e-1]}, cv=KFold(2), n_jobs=1).fit(X, y)
     finally:
-        DMAETransformer._fit_panel = original
+        DMAETransformer.fit_panel = original
     assert len(n) == 3  # 2 folds + refit, not 2 * 2 + 1
 
 

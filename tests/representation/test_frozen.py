@@ -93,7 +93,7 @@ def test_per_step_latent_pooled_over_observed_steps(pooling, width, panel, ragge
     Z = est.transform(ragged)
     assert Z.shape == (6, width)
     # manual pooling of the raw latent over the steps that have an observed value
-    panel_inputs = est._feature_inputs(est._check_panel(ragged))
+    panel_inputs = est.feature_inputs(est._check_panel(ragged))
     module = est._module(est.model_.model).eval()
     with torch.no_grad():
         lat = module.latent(**{k: torch.as_tensor(v) for k, v in panel_inputs.items()}).numpy()
@@ -134,7 +134,7 @@ def test_rnn_features_are_final_hidden_states(name, fitted, panel):
     est = fitted[name]
     Z = est.transform(panel)
     module = est._module(est.model_.model).eval()
-    raw = est._feature_inputs(est._check_panel(panel))
+    raw = est.feature_inputs(est._check_panel(panel))
     inputs = {k: torch.as_tensor(v) for k, v in raw.items()}
     with torch.no_grad():
         core_in = module._core_inputs(inputs)
@@ -417,8 +417,8 @@ def test_missing_patterns_fit_and_score(pattern, panel):
 def test_feature_module_matches_transform_and_trains(name, fitted, ragged):
     est = fitted[name]
     p = est._check_panel(ragged)
-    inputs = {k: torch.as_tensor(v) for k, v in est._feature_inputs(p).items()}
-    module = est._feature_module()
+    inputs = {k: torch.as_tensor(v) for k, v in est.feature_inputs(p).items()}
+    module = est.feature_module()
     assert isinstance(module, torch.nn.Module)
     if BACKBONES[name].batch_independent:
         with torch.no_grad():
