@@ -14,7 +14,7 @@ from ..nn._pooling import masked_pool, pooled_width
 from ._inputs import core_inputs
 from ._pypots import BACKBONES
 
-__all__ = ["PyPOTSFeatureModule", "feature_width", "latent_width", "resolve_pooling"]
+__all__ = ["PyPOTSFeatureModule", "feature_width", "latent_width"]
 
 
 class _Recorder:
@@ -39,8 +39,8 @@ class PyPOTSFeatureModule(nn.Module):
         The PyPOTS core (``pm.model``); used as given (copy it first to fine-tune).
     backbone : str
         Table key.
-    pooling : {"auto", "mean", "max", "meanmax", "last", "segments", "segmentsmax"}
-        Pooling of the latents over the steps (see :func:`resolve_pooling`): per-step
+    pooling : {"mean", "max", "meanmax", "last", "segments", "segmentsmax", "meanmaxppv"}
+        Pooling of the latents over the steps: per-step
         latents over the steps with an observed value, RNN hidden states over the
         real steps ("last": the final state).
     empirical_mean : array-like of shape (n_channels,) or None
@@ -49,7 +49,7 @@ class PyPOTSFeatureModule(nn.Module):
         CSAI's median observation interval per channel (``pm.intervals``).
     """
 
-    def __init__(self, core, backbone: str, pooling: str = "auto", empirical_mean=None,
+    def __init__(self, core, backbone: str, pooling: str = "mean", empirical_mean=None,
                  intervals=None):
         super().__init__()
         self.core = core
@@ -91,7 +91,7 @@ class PyPOTSFeatureModule(nn.Module):
     def forward(self, **inputs):
         spec = BACKBONES[self.backbone]
         lat = self.latent(**inputs)
-        how = resolve_pooling(self.backbone, self.pooling)
+        how = self.pooling
         if spec.latent == "per_step":
             return masked_pool(lat, inputs["step_mask"], how)
         lengths = inputs["lengths"].long().to(lat[0].device)
@@ -119,14 +119,7 @@ def latent_width(key: str, core) -> int:
     return int(module.hidden_size)
 
 
-def resolve_pooling(key: str, pooling: str) -> str:
-    """``pooling="auto"``: the mean of per-step latents, the final state of an RNN."""
-    if pooling != "auto":
-        return pooling
-    return "mean" if BACKBONES[key].latent == "per_step" else "last"
-
-
 def feature_width(key: str, core, pooling: str) -> int:
     """Number of features a backbone gives with ``pooling``."""
     directions = 1 if BACKBONES[key].latent == "per_step" else len(BACKBONES[key].hooks)
-    return directions * pooled_width(latent_width(key, core), resolve_pooling(key, pooling))
+    return directions * pooled_width(latent_width(key, core), pooling)

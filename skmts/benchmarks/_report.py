@@ -298,8 +298,9 @@ def _missing_tables(records) -> str:
         "edges), interpolation time included in its fit and transform times. MAE compares each method's imputation "
         "of the test split with the values that were hidden. `(twin)`: the same "
         "backbone frozen at its random initialisation (`max_epochs=0`), the baseline "
-        "a pretrained backbone has to beat; `pooling=mean`: an RNN backbone whose hidden "
-        "states of every real step are mean-pooled instead of taking the final one.")
+        "a pretrained backbone has to beat; `pooling=last`: an RNN backbone's final hidden "
+        "state instead of the mean of its hidden states over the real steps (the "
+        "default).")
     return "\n\n".join(parts)
 
 

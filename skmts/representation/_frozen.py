@@ -86,8 +86,9 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
     on ``X``, validating its imputation on a held-out part into which PyGrinder injects
     extra missing values, then freezes it. ``transform`` reads the model's latent state
     with torch hooks and returns one vector per series: attention and CNN models give a
-    per-step latent pooled over the observed steps; GRU-D gives its final hidden state;
-    the bidirectional BRITS and CSAI give forward and backward final states concatenated.
+    per-step latent pooled over the observed steps; the RNNs (GRU-D, and the bidirectional
+    BRITS and CSAI, directions concatenated) give their hidden states pooled over the
+    real steps, or with ``pooling="last"`` the final ones.
     This is the modular approach of [1]_: pretrain, freeze, and fit a light head.
 
     A pretrained PyPOTS model, or a fitted ``FrozenImputerTransformer``, can be passed as
@@ -130,12 +131,12 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         Adam learning rate.
     validation_fraction : float, default=0.2
         Fraction of the series held out to validate imputation; 0 trains on all of them.
-    pooling : {"auto", "mean", "max", "meanmax", "last", "segments", "segmentsmax"}, \
-            default="auto"
+    pooling : {"mean", "max", "meanmax", "last", "segments", "segmentsmax", \
+            "meanmaxppv"}, default="mean"
         Pooling of per-step latents (SAITS, Transformer, TimesNet) over the observed
         steps, and of the RNN backbones' hidden states (GRU-D, BRITS, CSAI; each
-        direction) over the real steps. "auto" is "mean" for per-step latents and the
-        final hidden state ("last") for RNNs.
+        direction) over the real steps; "last" takes an RNN's hidden state after the
+        last real step (the paper's choice; the mean won the missing-values benchmark).
     device : str, default="auto"
         "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
     random_state : int, RandomState instance or None, default=None
@@ -216,7 +217,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "pooling": [StrOptions({"auto", *POOLINGS})],
+        "pooling": [StrOptions(set(POOLINGS))],
         **RUNTIME_CONSTRAINTS,
         "epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"deprecated"})],
     }
@@ -234,7 +235,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         batch_size=32,
         lr=1e-3,
         validation_fraction=0.2,
-        pooling="auto",
+        pooling="mean",
         device="auto",
         random_state=None,
         verbose=0,

@@ -180,9 +180,11 @@ def test_plans_cover_the_requested_grid():
     twins = {(j.method, j.setting) for j in missing if j.method.endswith("(twin)")}
     assert ("frozen-saits (twin)", "complete") in twins and ("dmae (twin)", "complete") in twins
     assert {setting for _, setting in twins} == {"complete"}
-    pooled = [j for j in missing if j.method == "frozen-brits pooling=mean"]
-    assert {j.setting for j in pooled} == {"complete", "mcar-0.3"}
-    assert pooled[0].params["estimator_params"] == {"pooling": "mean"}
+    last = [j for j in missing if j.method == "frozen-brits pooling=last"]
+    assert {j.setting for j in last} == {"complete"}
+    assert last[0].params["estimator_params"] == {"pooling": "last"}
+    default = next(j for j in missing if j.method == "frozen-brits")
+    assert default.params["estimator_params"] == {"pooling": "mean"}
     e2e = plan("e2e", Options())
     assert {j.seed for j in e2e} == set(range(5))
     assert {j.params["label_fraction"] for j in e2e} == {0.1, 0.25, 1.0}
