@@ -12,8 +12,9 @@ Latent kinds
     A pre-hook reads the input of a projection layer: ``(B, T, d)``. It is pooled over the
     steps with at least one observed value (padding never enters).
 ``"rnn"``
-    A forward hook on the recurrent cell collects its output at every step; the feature is
-    the hidden state after the last real step of each series: ``(B, H)``.
+    A forward hook on the recurrent cell collects its output at every step: ``(B, T, H)``,
+    pooled over the real steps of each series (``pooling="last"``: the hidden state after
+    the last real step): ``(B, H)`` for the mean.
 ``"birnn"``
     As ``"rnn"`` for the forward and the backward cell, concatenated: ``(B, 2H)``. The
     backward input of a shorter series is reversed within its own length, so padding comes
