@@ -218,7 +218,10 @@ def _missing_variants(backbones, opts: Options, setting: str) -> list[tuple[str,
     (``POOLING_SETTINGS``)."""
     out = []
     if setting in TWIN_SETTINGS:
-        out += [(f"frozen-{b}{TWIN}", {"backbone": b, "estimator_params": {"max_epochs": 0}})
+        # a twin pools as its trained backbone does
+        out += [(f"frozen-{b}{TWIN}",
+                 {"backbone": b, "estimator_params": {
+                     **_frozen_params(b, opts).get("estimator_params", {}), "max_epochs": 0}})
                 for b in backbones]
         out.append(("dmae" + TWIN, {"estimator_params": {"max_epochs": 0}}))
     if setting in POOLING_SETTINGS:

@@ -185,6 +185,8 @@ def test_plans_cover_the_requested_grid():
     assert last[0].params["estimator_params"] == {"pooling": "last"}
     default = next(j for j in missing if j.method == "frozen-brits")
     assert default.params["estimator_params"] == {"pooling": "mean"}
+    twin = next(j for j in missing if j.method == "frozen-brits (twin)")
+    assert twin.params["estimator_params"] == {"pooling": "mean", "max_epochs": 0}
     e2e = plan("e2e", Options())
     assert {j.seed for j in e2e} == set(range(5))
     assert {j.params["label_fraction"] for j in e2e} == {0.1, 0.25, 1.0}
