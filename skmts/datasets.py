@@ -3,11 +3,13 @@
 :func:`load_dataset` reads the time-series datasets that ship inside sktime (no network)
 and returns them in skmts's ``(n_samples, n_timesteps, n_channels)`` layout: a 3-D float
 array when every series has the same length, a list of ``(n_timesteps_i, n_channels)``
-arrays when they differ (JapaneseVowels, PLAID). :func:`inject_missing` hides a share of
-the observed values with PyGrinder, reproducibly, without touching the caller's data.
+arrays when they differ (JapaneseVowels, PLAID). :func:`load_file` reads a user's own
+``.ts``, ``.npz``, ``.npy``, ``.csv`` or ``.parquet`` file into the same layout.
+:func:`inject_missing` hides a share of the observed values with PyGrinder, reproducibly,
+without touching the caller's data.
 
-sktime and PyGrinder are imported inside the functions, so ``import skmts.datasets``
-stays cheap.
+sktime, pandas and PyGrinder are imported inside the functions, so
+``import skmts.datasets`` stays cheap.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._files import _as_panel, _nested_to_list, load_file
 from ._missing import inject_missing
 
-__all__ = ["load_dataset", "inject_missing", "list_datasets"]
+__all__ = ["load_dataset", "load_file", "inject_missing", "list_datasets"]
 
 
 @dataclass(frozen=True)
@@ -146,22 +149,7 @@ def load_dataset(name, split=None):
     if info.return_type:
         kwargs["return_type"] = "nested_univ"
     X, y = loader(**kwargs)
-    series = _nested_to_list(X)
-    if len({s.shape for s in series}) == 1:
-        X_out = np.stack(series)
-    else:
-        X_out = series
+    X_out = _as_panel(_nested_to_list(X))
     y = np.asarray(y)
     y = y.astype(np.float64) if info.task == "regression" else y.astype(str)
     return X_out, y
-
-
-def _nested_to_list(X) -> list[np.ndarray]:
-    """sktime's nested_univ DataFrame (one pd.Series per cell) -> list of (T_i, C) arrays."""
-    if isinstance(X, np.ndarray):  # numpy3D (n, C, T)
-        return [np.ascontiguousarray(x.T, dtype=np.float64) for x in X]
-    columns = [X.iloc[:, j] for j in range(X.shape[1])]
-    return [
-        np.column_stack([np.asarray(col.iloc[i], dtype=np.float64) for col in columns])
-        for i in range(X.shape[0])
-    ]
