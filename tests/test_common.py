@@ -66,8 +66,10 @@ def _estimators():
         *heads,
         EndToEndClassifier(backbone, LinearHeadClassifier(max_epochs=50, lr=0.1, random_state=0),
                            random_state=0),
-        EndToEndRegressor(backbone, LinearHeadRegressor(max_epochs=50, lr=0.1, random_state=0),
-                          random_state=0),
+        # heads standardise their input (standardize=True), so a smaller head lr than
+        # on raw features; the backbone's lr is set explicitly (default: head lr / 10)
+        EndToEndRegressor(backbone, LinearHeadRegressor(max_epochs=50, lr=1e-2, random_state=0),
+                          backbone_lr=1e-2, random_state=0),
     ]
     if importlib.util.find_spec("pypots") is not None:
         out.append(FrozenImputerTransformer(

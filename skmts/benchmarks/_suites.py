@@ -115,7 +115,8 @@ def e2e_job(job: dict) -> dict:
         backbone, pre_s, cached = _pretrained(name, job, X_train, budget)
         X_test, n_cut = _fit_length_guard(backbone, X_test, fixed=name != "dmae")
         # Pipeline([backbone, head]) with the backbone frozen, which is what
-        # EndToEndClassifier(freeze=True) trains: no feature scaling on either side
+        # EndToEndClassifier(freeze=True) trains; the head standardises its input with
+        # the training features' statistics on both sides (standardize=True)
         with _Timer() as fit:
             head.fit(backbone.transform(X_lab), y_lab)
         with _Timer() as inf:

@@ -1,4 +1,10 @@
-"""Heads: linear and MLP classifiers / regressors on 2-D features, trained with skorch."""
+"""Heads: linear and MLP classifiers / regressors on 2-D features, trained with skorch.
+
+Each head standardises its input itself (``standardize=True``): the training features'
+mean and standard deviation are the first layer of its torch head, so a modular
+``Pipeline([("emb", backbone), ("clf", head)])`` needs no ``StandardScaler`` and an
+end-to-end estimator with the same head starts from the same function.
+"""
 
 from ._heads import (
     LinearHeadClassifier,

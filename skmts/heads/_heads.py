@@ -8,25 +8,30 @@ an end-to-end estimator puts on top of the same backbone when both train togethe
 ``patience``); the end-to-end estimators reuse it, so "the same head" means the same
 architecture *and* the same recipe on both sides of the modular/end-to-end comparison.
 
+A head standardises its input itself (``standardize=True``, the default): the mean and
+standard deviation of each training feature become a fixed first layer of the torch
+head, because linear probing needs standardised features and because a layer inside
+the head, unlike a ``StandardScaler`` step in a ``Pipeline``, is carried into joint
+training, where the end-to-end estimator starts from the same statistics (see
+:mod:`skmts.heads._base`).
+
 The skorch net lives in the fitted attribute ``net_``: the estimators do not subclass
-skorch, so ``get_params`` lists exactly the parameters below.
+skorch, so ``get_params`` lists exactly the parameters below. The shared machinery
+(fit, predict, the recipe, the standardisation) is in :mod:`skmts.heads._base`.
 """
 
 from __future__ import annotations
 
-import copy
-from numbers import Integral, Real
-
-import numpy as np
-import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
-from torch import nn
-
-from .._compat import Interval, _fit_context
-from .._utils import RUNTIME_CONSTRAINTS, resolve_device, seed_from, torch_seed_scope
-from ..nn._heads import LinearHead, MLPHead
-from ..training._recipe import encode_labels, scale_targets, train_net, unscale_targets
+from ._base import (
+    _MLP_CONSTRAINTS,
+    _MLP_DOC,
+    _TRAINING_CONSTRAINTS,
+    _TRAINING_DOC,
+    _HeadClassifier,
+    _HeadRegressor,
+    _LinearMixin,
+    _MLPMixin,
+)
 
 __all__ = [
     "LinearHeadClassifier",
@@ -35,248 +40,14 @@ __all__ = [
     "MLPHeadRegressor",
 ]
 
-_TRAINING_CONSTRAINTS: dict = {
-    "lr": [Interval(Real, 0, None, closed="neither")],
-    "max_epochs": [Interval(Integral, 1, None, closed="left")],
-    "batch_size": [Interval(Integral, 1, None, closed="left")],
-    "weight_decay": [Interval(Real, 0, None, closed="left")],
-    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-    "patience": [Interval(Integral, 1, None, closed="left"), None],
-    **RUNTIME_CONSTRAINTS,
-}
-
-_MLP_CONSTRAINTS: dict = {
-    "hidden_size": [Interval(Integral, 1, None, closed="left")],
-    "n_layers": [Interval(Integral, 1, None, closed="left")],
-    "dropout": [Interval(Real, 0, 1, closed="left")],
-}
-
-_TRAINING_DOC = """lr : float, default={lr}
-        Learning rate of the AdamW optimizer.
-    max_epochs : int, default=200
-        Maximum number of passes over the training data.
-    batch_size : int, default=64
-        Mini-batch size, for training and prediction.
-    weight_decay : float, default=1e-4
-        AdamW's (decoupled) weight decay; 0 switches it off.
-    validation_fraction : float, default=0.1
-        Fraction of the training samples held out (stratified for classifiers) to
-        monitor ``valid_loss`` for early stopping; the weights of the best epoch are
-        restored at the end. 0 trains on everything and early stopping then watches
-        ``train_loss``. The split is skipped when it would leave fewer than 2
-        training samples and, for classifiers, when a stratified split is impossible
-        (a class with a single sample, or more classes than held-out samples).
-    patience : int or None, default=10
-        Stop after this many epochs without improvement of the monitored loss;
-        None trains for ``max_epochs``.
-    device : str or torch.device, default="auto"
-        "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and the validation split. The global
-        torch and numpy random states are left as they were.
-    verbose : int, default=0
-        0 is silent; >= 1 shows a progress bar and logs one line per epoch to the
-        ``"skmts"`` logger (INFO)."""
-
-
-# ---- prediction helpers ---------------------------------------------------------------
-def _forward64(net, X, batch_size):
-    """The trained head's outputs in float64, batch by batch, under ``no_grad``.
-
-    A float64 copy of the (small) head makes each row's output independent of the
-    other rows in its batch; in float32 the matrix kernels round differently for
-    different batch shapes, so predictions would change with the order of samples.
-    """
-    module = copy.deepcopy(net.module_).to(dtype=torch.float64).eval()
-    X = np.asarray(X, dtype=np.float64)
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(X), batch_size):
-            xb = torch.as_tensor(X[start : start + batch_size], device=net.device)
-            out.append(module(xb).cpu().numpy())
-    return np.concatenate(out, axis=0)
-
-
-def _proba(net, X, batch_size):
-    """float64 class probabilities from a trained head (rows sum to 1)."""
-    logits = _forward64(net, X, batch_size)
-    logits -= logits.max(axis=1, keepdims=True)
-    proba = np.exp(logits)
-    return proba / proba.sum(axis=1, keepdims=True)
-
-
-# ---- the estimators ---------------------------------------------------------------
-class _BaseHead(BaseEstimator):
-    """Shared fit machinery of the heads; subclasses define ``_build_module``."""
-
-    _kind: str = ""
-
-    def _build_module(self, n_in: int, n_out: int) -> nn.Module:  # pragma: no cover
-        """The bare torch head ``(B, n_in) -> (B, n_out)`` (randomly initialised)."""
-        raise NotImplementedError
-
-    def _training_params(self) -> dict:
-        """The training recipe, as keyword arguments of :func:`~skmts.training.train_net`."""
-        return dict(
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            weight_decay=self.weight_decay,
-            validation_fraction=self.validation_fraction,
-            patience=self.patience,
-        )
-
-    def _fit_module(self, X, y_train, n_out, **extra):
-        device = resolve_device(self.device)
-        seed = seed_from(self.random_state)
-        with torch_seed_scope(seed, device):
-            module = self._build_module(X.shape[1], n_out)
-        self.net_ = train_net(
-            self._kind, module, X, y_train, device=device, seed=seed,
-            verbose=self.verbose, **self._training_params(), **extra,
-        )
-        self.n_epochs_ = len(self.net_.history)
-
-    def _check_X(self, X, reset: bool):
-        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
-        return np.asarray(X, dtype=np.float64)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False
-        return tags
-
-
-class _HeadClassifier(ClassifierMixin, _BaseHead):
-    _kind = "classifier"
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Train the head on features ``X`` and labels ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The features (float64 is accepted and converted to float32).
-        y : array-like of shape (n_samples,)
-            Class labels (strings, integers, ...): at least two classes.
-
-        Returns
-        -------
-        self : object
-            The fitted classifier.
-        """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-        X = np.array(X, dtype=np.float32)
-        encoder, y_idx = encode_labels(y)
-        self.classes_ = encoder.classes_
-        self._fit_module(X, y_idx, len(self.classes_), n_classes=len(self.classes_))
-        return self
-
-    def predict_proba(self, X):
-        """Class probabilities.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The features.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Softmax of the head's logits, columns in the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        return _proba(self.net_, self._check_X(X, reset=False), self.batch_size)
-
-    def predict(self, X):
-        """Predicted class labels (the most probable class).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The features.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-
-class _HeadRegressor(RegressorMixin, _BaseHead):
-    _kind = "regressor"
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Train the head on features ``X`` and targets ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The features (float64 is accepted and converted to float32).
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets. They are standardised internally (mean 0, variance 1 per
-            output) and predictions are transformed back.
-
-        Returns
-        -------
-        self : object
-            The fitted regressor.
-        """
-        X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], multi_output=True, y_numeric=True
-        )
-        X = np.array(X, dtype=np.float32)
-        self._y_1d = np.ndim(y) == 1
-        y_scaled, self._y_mean, self._y_scale = scale_targets(y)
-        self._fit_module(X, y_scaled, y_scaled.shape[1])
-        return self
-
-    def predict(self, X):
-        """Predicted targets.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The features.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            float64, 1-D when ``y`` was 1-D in ``fit``.
-        """
-        check_is_fitted(self)
-        X = self._check_X(X, reset=False)
-        pred = _forward64(self.net_, X, self.batch_size)
-        return unscale_targets(pred, self._y_mean, self._y_scale, self._y_1d)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
-
-class _LinearMixin:
-    def _build_module(self, n_in: int, n_out: int) -> nn.Module:
-        return LinearHead(n_in, n_out)
-
-
-class _MLPMixin:
-    def _build_module(self, n_in: int, n_out: int) -> nn.Module:
-        return MLPHead(n_in, n_out, hidden_size=self.hidden_size, n_layers=self.n_layers,
-                       dropout=self.dropout)
-
 
 class LinearHeadClassifier(_LinearMixin, _HeadClassifier):
     __doc__ = f"""A linear classification head trained with skorch (softmax regression).
 
     One linear layer from the features to the class logits, trained with cross-entropy,
     AdamW and early stopping on a validation split. It runs on a GPU when one is there.
-    Standardise the features first (``StandardScaler`` in a ``Pipeline``): the head
-    does not scale its input.
+    The features are standardised inside the head (``standardize``, on by default):
+    no ``StandardScaler`` is needed in front of it.
 
     Parameters
     ----------
@@ -289,8 +60,9 @@ class LinearHeadClassifier(_LinearMixin, _HeadClassifier):
     n_features_in_ : int
         Number of features seen in ``fit``.
     net_ : skorch.NeuralNetClassifier
-        The trained net; ``net_.module_`` is the :class:`skmts.nn.LinearHead` and
-        ``net_.history`` its training history.
+        The trained net; ``net_.module_`` is the :class:`skmts.nn.LinearHead` (its
+        ``.standardize`` the standardisation layer, or None) and ``net_.history``
+        its training history.
     n_epochs_ : int
         Number of epochs trained.
 
@@ -313,13 +85,16 @@ class LinearHeadClassifier(_LinearMixin, _HeadClassifier):
     >>> clf = LinearHeadClassifier(max_epochs=5, random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:3]).shape, clf.classes_.tolist()
     ((3, 2), ['down', 'up'])
+    >>> clf.net_.module_.standardize  # the training features' mean and std, fixed
+    Standardize(n_features=5, trainable=False)
     """
 
     _parameter_constraints: dict = {**_TRAINING_CONSTRAINTS}
 
-    def __init__(self, *, lr=1e-2, max_epochs=200, batch_size=64, weight_decay=1e-4,
-                 validation_fraction=0.1, patience=10, device="auto", random_state=None,
-                 verbose=0):
+    def __init__(self, *, standardize=True, lr=1e-2, max_epochs=200, batch_size=64,
+                 weight_decay=1e-4, validation_fraction=0.1, patience=10, device="auto",
+                 random_state=None, verbose=0):
+        self.standardize = standardize
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -336,7 +111,7 @@ class LinearHeadRegressor(_LinearMixin, _HeadRegressor):
 
     One linear layer from the features to the targets, trained with the mean squared
     error on standardised targets, AdamW and early stopping on a validation split.
-    Standardise the features first (``StandardScaler`` in a ``Pipeline``).
+    The features are standardised inside the head (``standardize``).
 
     Parameters
     ----------
@@ -347,7 +122,8 @@ class LinearHeadRegressor(_LinearMixin, _HeadRegressor):
     n_features_in_ : int
         Number of features seen in ``fit``.
     net_ : skorch.NeuralNetRegressor
-        The trained net; ``net_.module_`` is the :class:`skmts.nn.LinearHead`.
+        The trained net; ``net_.module_`` is the :class:`skmts.nn.LinearHead`
+        (``.standardize``: the standardisation layer, or None).
     n_epochs_ : int
         Number of epochs trained.
 
@@ -369,9 +145,10 @@ class LinearHeadRegressor(_LinearMixin, _HeadRegressor):
 
     _parameter_constraints: dict = {**_TRAINING_CONSTRAINTS}
 
-    def __init__(self, *, lr=1e-2, max_epochs=200, batch_size=64, weight_decay=1e-4,
-                 validation_fraction=0.1, patience=10, device="auto", random_state=None,
-                 verbose=0):
+    def __init__(self, *, standardize=True, lr=1e-2, max_epochs=200, batch_size=64,
+                 weight_decay=1e-4, validation_fraction=0.1, patience=10, device="auto",
+                 random_state=None, verbose=0):
+        self.standardize = standardize
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -383,21 +160,12 @@ class LinearHeadRegressor(_LinearMixin, _HeadRegressor):
         self.verbose = verbose
 
 
-_MLP_DOC = """hidden_size : int, default=64
-        Width of the hidden layers.
-    n_layers : int, default=5
-        Number of linear layers, the output layer included (ReLU between them): the
-        default is the 5-layer MLP head of arXiv 2411.03941; 1 is a linear head.
-    dropout : float, default=0.0
-        Dropout after each hidden ReLU (training only)."""
-
-
 class MLPHeadClassifier(_MLPMixin, _HeadClassifier):
     __doc__ = f"""A multi-layer perceptron classification head trained with skorch.
 
     By default 5 linear layers with ReLU (the "complex" head of arXiv 2411.03941),
     trained with cross-entropy, AdamW and early stopping on a validation split.
-    Standardise the features first (``StandardScaler`` in a ``Pipeline``).
+    The features are standardised inside the head (``standardize``).
 
     Parameters
     ----------
@@ -411,7 +179,8 @@ class MLPHeadClassifier(_MLPMixin, _HeadClassifier):
     n_features_in_ : int
         Number of features seen in ``fit``.
     net_ : skorch.NeuralNetClassifier
-        The trained net; ``net_.module_`` is the :class:`skmts.nn.MLPHead`.
+        The trained net; ``net_.module_`` is the :class:`skmts.nn.MLPHead`
+        (``.standardize``: the standardisation layer, or None).
     n_epochs_ : int
         Number of epochs trained.
 
@@ -438,12 +207,14 @@ class MLPHeadClassifier(_MLPMixin, _HeadClassifier):
 
     _parameter_constraints: dict = {**_MLP_CONSTRAINTS, **_TRAINING_CONSTRAINTS}
 
-    def __init__(self, hidden_size=64, *, n_layers=5, dropout=0.0, lr=1e-3, max_epochs=200,
-                 batch_size=64, weight_decay=1e-4, validation_fraction=0.1, patience=10,
-                 device="auto", random_state=None, verbose=0):
+    def __init__(self, hidden_size=64, *, n_layers=5, dropout=0.0, standardize=True,
+                 lr=1e-3, max_epochs=200, batch_size=64, weight_decay=1e-4,
+                 validation_fraction=0.1, patience=10, device="auto", random_state=None,
+                 verbose=0):
         self.hidden_size = hidden_size
         self.n_layers = n_layers
         self.dropout = dropout
+        self.standardize = standardize
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -461,7 +232,7 @@ class MLPHeadRegressor(_MLPMixin, _HeadRegressor):
     By default 5 linear layers with ReLU (the "complex" head of arXiv 2411.03941,
     which it found clearly better than a linear head for regression), trained with
     the mean squared error on standardised targets, AdamW and early stopping.
-    Standardise the features first (``StandardScaler`` in a ``Pipeline``).
+    The features are standardised inside the head (``standardize``).
 
     Parameters
     ----------
@@ -473,7 +244,8 @@ class MLPHeadRegressor(_MLPMixin, _HeadRegressor):
     n_features_in_ : int
         Number of features seen in ``fit``.
     net_ : skorch.NeuralNetRegressor
-        The trained net; ``net_.module_`` is the :class:`skmts.nn.MLPHead`.
+        The trained net; ``net_.module_`` is the :class:`skmts.nn.MLPHead`
+        (``.standardize``: the standardisation layer, or None).
     n_epochs_ : int
         Number of epochs trained.
 
@@ -495,12 +267,14 @@ class MLPHeadRegressor(_MLPMixin, _HeadRegressor):
 
     _parameter_constraints: dict = {**_MLP_CONSTRAINTS, **_TRAINING_CONSTRAINTS}
 
-    def __init__(self, hidden_size=64, *, n_layers=5, dropout=0.0, lr=1e-3, max_epochs=200,
-                 batch_size=64, weight_decay=1e-4, validation_fraction=0.1, patience=10,
-                 device="auto", random_state=None, verbose=0):
+    def __init__(self, hidden_size=64, *, n_layers=5, dropout=0.0, standardize=True,
+                 lr=1e-3, max_epochs=200, batch_size=64, weight_decay=1e-4,
+                 validation_fraction=0.1, patience=10, device="auto", random_state=None,
+                 verbose=0):
         self.hidden_size = hidden_size
         self.n_layers = n_layers
         self.dropout = dropout
+        self.standardize = standardize
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size

@@ -19,6 +19,7 @@ from skmts._utils import seed_from
 from skmts.training._recipe import split_indices as _split_indices
 from skmts.nn._heads import EncoderWithHead, LinearHead, MLPHead
 
+
 @pytest.fixture
 def blobs():
     rng = np.random.RandomState(0)
@@ -116,8 +117,8 @@ def test_early_stopping_stops_and_restores(blobs):
 def test_get_params_is_clean():
     params = MLPHeadClassifier().get_params()
     assert set(params) == {
-        "hidden_size", "n_layers", "dropout", "lr", "max_epochs", "batch_size", "weight_decay",
-        "validation_fraction", "patience", "device", "random_state", "verbose",
+        "hidden_size", "n_layers", "dropout", "standardize", "lr", "max_epochs", "batch_size",
+        "weight_decay", "validation_fraction", "patience", "device", "random_state", "verbose",
     }
     assert "module" not in LinearHeadRegressor().get_params()
 
@@ -134,6 +135,8 @@ def test_build_module_gives_the_bare_head():
         ({"lr": 0}, "'lr' parameter of LinearHeadClassifier must be"),
         ({"validation_fraction": 1.0}, "'validation_fraction' parameter"),
         ({"patience": 0}, "'patience' parameter"),
+        ({"standardize": "yes"}, "'standardize' parameter of LinearHeadClassifier must be"),
+        ({"standardize": 1}, "'standardize' parameter"),
     ],
 )
 def test_invalid_params_name_the_argument(params, match, blobs):

@@ -1,0 +1,408 @@
+"""The shared machinery of the end-to-end estimators: components, fit, inference.
+
+The modular way is ``Pipeline([("emb", backbone), ("clf", head)])``: the backbone is
+pretrained self-supervised and frozen, and only the head sees the labels. The
+end-to-end estimators take the *same* two objects and, by default, fine-tune the
+backbone together with the head (the DMAE protocol: pretrain, then fine-tune), so
+that both sides of the question "modular or end-to-end?" are asked with one backbone
+and one head. The head's input standardisation (its ``standardize`` parameter) is
+part of its torch module, so the joint module starts from the pipeline's function:
+its statistics come from the backbone's frozen features of the training panel, or,
+for a fitted head (``from_pipeline``), with its weights from that head.
+"""
+
+from __future__ import annotations
+
+import copy
+from numbers import Integral, Real
+
+from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_consistent_length
+from sklearn.utils.validation import check_is_fitted
+
+from .._compat import HasMethods, Interval, StrOptions, _fit_context
+from .._utils import (
+    RUNTIME_CONSTRAINTS,
+    logger,
+    resolve_device,
+    seed_from,
+    torch_seed_scope,
+    unwrap_frozen,
+)
+from .._validation import Panel, check_panel
+from ..heads._base import standardize_param_groups
+from ..nn._heads import EncoderWithHead
+from ..representation._base import BaseSeriesTransformer
+from ..training._recipe import run_batched, train_net
+from ._pipeline import pipeline_components
+
+_PROTOCOL = ["fit_panel", "encode_panel", "feature_inputs", "feature_module"]
+
+_PARAMS_DOC = """backbone : BaseSeriesTransformer or FrozenEstimator
+        Any skmts representation transformer (``DMAETransformer``,
+        ``FrozenImputerTransformer``, ...), fitted or not. It is never modified: an
+        unfitted backbone is cloned and fitted, a fitted one is deep-copied.
+        ``sklearn.base.clone`` (used by ``GridSearchCV``, ``cross_val_score``, sktime's
+        benchmarking, ...) unfits estimator parameters: to keep a pretrained backbone
+        through a clone, pass it as ``sklearn.frozen.FrozenEstimator(backbone)``.
+    head : {{"linear", "mlp"}}, head estimator or FrozenEstimator, default="linear"
+        The head: "linear" is ``{linear}()``, "mlp" is ``{mlp}()`` (5 layers), each
+        with this estimator's ``device``, ``random_state`` and ``verbose``. A head
+        estimator from :mod:`skmts.heads` is cloned; its architecture, its
+        ``standardize`` *and* its training recipe (``lr``, ``max_epochs``,
+        ``batch_size``, ``weight_decay``, ``validation_fraction``, ``patience``) are
+        used, so the same head object can be compared in a modular ``Pipeline`` and
+        here. Its standardisation statistics are computed on the backbone's frozen
+        features of the training panel, so that the joint module starts from the
+        function of ``Pipeline([("emb", backbone), ("clf", head)])`` with the same
+        head weights. A *fitted* head wrapped in ``sklearn.frozen.FrozenEstimator``
+        (what :meth:`from_pipeline` passes) is the starting point instead: training
+        starts from a copy of its torch module (standardisation layer and weights),
+        with its recipe, its ``classes_`` (classifier) or target scaling
+        (regressor); a fitted head not wrapped is cloned, i.e. trained anew.
+    pretrain : bool, default=True
+        For an unfitted backbone: run its self-supervised pretraining first (True),
+        or only build it with random weights (False: training from scratch). Ignored
+        for a fitted backbone.
+    freeze : bool, default=False
+        True trains only the head, on the backbone's ``transform`` output: the
+        predictions then equal those of ``Pipeline([("emb", backbone), ("clf",
+        head)])`` with the same fitted backbone and head. False fine-tunes backbone
+        and head jointly on the labels.
+    max_epochs : int or None, default=None
+        Epochs of training (joint with ``freeze=False``, of the head alone with
+        ``freeze=True``): None uses the head's ``max_epochs``, an int overrides it
+        (early stopping, the head's ``patience``, still applies). 0 trains nothing:
+        the head (a fitted head's module, or one built with its standardisation
+        statistics and random weights) is used as it is, so
+        ``from_pipeline(fitted_pipeline, max_epochs=0).fit(X, y)`` predicts what the
+        fitted pipeline predicts (to float32 rounding; on CUDA a backbone whose
+        ``transform`` runs under bfloat16 autocast, as DMAE's does, differs by that
+        rounding, since the joint net computes in float32).
+    backbone_lr : float or None, default=None
+        Learning rate of the backbone's parameters during joint training (a separate
+        optimizer parameter group); None uses one tenth of the head's ``lr``.
+    device : str or torch.device, default="auto"
+        Device of the joint training: "auto" (CUDA when available), "cpu", "cuda" or
+        "cuda:N". Also given to a head named by a string.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the joint training (head initialisation, shuffling, validation split);
+        it is also given to the backbone's clone and to the head when their own
+        ``random_state`` is None. The global random states are left as found.
+    verbose : int, default=0
+        0 is silent; >= 1 shows a progress bar during joint training and logs one
+        line per epoch (and the phases) to the ``"skmts"`` logger at INFO."""
+
+_ATTRS_DOC = """backbone_ : BaseSeriesTransformer
+        The fitted copy of the backbone, before fine-tuning (its ``transform`` gives
+        the frozen features; :meth:`transform` gives the fine-tuned ones).
+    net_ : skorch.NeuralNet
+        With ``freeze=False``: the jointly trained net; ``net_.module_`` is an
+        :class:`skmts.nn.EncoderWithHead` (``.encoder``, ``.head``, the head's
+        standardisation layer in ``.head.standardize``) and ``net_.history`` the
+        fine-tuning history.
+    head_ : head estimator
+        With ``freeze=True``: the head fitted on the backbone's features.
+    n_epochs_ : int
+        Number of epochs trained (jointly, or of the head with ``freeze=True``); 0
+        with ``max_epochs=0``.
+    n_features_in_ : int
+        Number of channels seen in ``fit``.
+    n_channels_in_ : int
+        Number of channels seen in ``fit``.
+    n_timesteps_in_ : int
+        Length of the longest series seen in ``fit``."""
+
+_FROM_PIPELINE_DOC = """The end-to-end twin of a modular ``Pipeline([("emb", backbone), ("{step}", head)])``.
+
+        Parameters
+        ----------
+        pipeline : sklearn.pipeline.Pipeline
+            Exactly two steps: an skmts backbone (a ``BaseSeriesTransformer``), then
+            a {kind} head from :mod:`skmts.heads`, each fitted or not, each possibly
+            in ``sklearn.frozen.FrozenEstimator``. No ``StandardScaler`` between
+            them: the heads standardise their input themselves (``standardize``).
+        **params
+            The other parameters of {name} (``freeze``, ``max_epochs``,
+            ``backbone_lr``, ``device``, ``random_state``, ``verbose``, ...).
+
+        Returns
+        -------
+        estimator : {name}
+            Unfitted. Its ``backbone`` and ``head`` are the pipeline's, each in a
+            ``FrozenEstimator`` when fitted (so that ``clone`` keeps it): training
+            then starts from the fitted backbone and from a copy of the fitted
+            head's torch module, with the head's recipe.
+
+        Raises
+        ------
+        TypeError
+            ``pipeline`` is not a ``Pipeline``, or a step is not what is expected
+            (a scaler, an sklearn estimator such as ``{sk_head}``, a head of the
+            other kind).
+        ValueError
+            ``pipeline`` does not have exactly two steps."""
+
+
+class _BaseEndToEnd(BaseEstimator):
+    _kind: str = ""
+    _heads: dict = {}
+
+    _parameter_constraints: dict = {
+        "backbone": [HasMethods(_PROTOCOL)],
+        "head": [StrOptions({"linear", "mlp"}), HasMethods(["fit", "_build_module"])],
+        "pretrain": ["boolean"],
+        "freeze": ["boolean"],
+        "max_epochs": [Interval(Integral, 0, None, closed="left"), None],
+        "backbone_lr": [Interval(Real, 0, None, closed="neither"), None],
+        **RUNTIME_CONSTRAINTS,
+    }
+
+    def __init__(self, backbone, head="linear", *, pretrain=True, freeze=False,
+                 max_epochs=None, backbone_lr=None, device="auto", random_state=None,
+                 verbose=0):
+        self.backbone = backbone
+        self.head = head
+        self.pretrain = pretrain
+        self.freeze = freeze
+        self.max_epochs = max_epochs
+        self.backbone_lr = backbone_lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @classmethod
+    def _from_pipeline(cls, pipeline, params: dict):
+        for key in ("backbone", "head"):
+            if key in params:
+                raise TypeError(f"{cls.__name__}.from_pipeline takes {key} from the "
+                                f"pipeline; got {key}= as well.")
+        backbone, head = pipeline_components(
+            pipeline, owner=cls.__name__, kind=cls._kind, heads=cls._heads
+        )
+        return cls(backbone, head, **params)
+
+    # ---- fit ---------------------------------------------------------------------------
+    def _check_components(self):
+        """The user's backbone and, for a fitted head in a FrozenEstimator, that head
+        (else None), each out of its FrozenEstimator and checked."""
+        backbone = unwrap_frozen(self.backbone)
+        if not isinstance(backbone, BaseSeriesTransformer):
+            raise TypeError(
+                f"backbone must be an skmts representation transformer (a subclass of "
+                f"BaseSeriesTransformer such as DMAETransformer), or one wrapped in "
+                f"sklearn.frozen.FrozenEstimator; got {type(backbone).__name__}."
+            )
+        if backbone is not self.backbone:
+            check_is_fitted(backbone)
+        head = unwrap_frozen(self.head)
+        if not isinstance(head, str) and getattr(head, "_kind", None) != self._kind:
+            raise ValueError(
+                f"head must be 'linear', 'mlp' or a {self._kind} head from skmts.heads "
+                f"(e.g. {self._heads['linear'].__name__}), possibly a fitted one in "
+                f"sklearn.frozen.FrozenEstimator; got {type(head).__name__}."
+            )
+        start = None
+        if head is not self.head:
+            check_is_fitted(head)
+            start = head
+        return backbone, start
+
+    def _make_head(self):
+        """An unfitted head estimator with the head's architecture and recipe."""
+        if isinstance(self.head, str):
+            head = self._heads[self.head](
+                device=self.device, random_state=self.random_state, verbose=self.verbose
+            )
+        else:
+            head = clone(unwrap_frozen(self.head))
+            if head.random_state is None and self.random_state is not None:
+                head.set_params(random_state=self.random_state)
+        head._validate_params()
+        return head
+
+    def _fit_backbone(self, backbone, X):
+        """A fitted backbone that is not the user's ``backbone``: (backbone, its panel of X)."""
+        try:
+            check_is_fitted(backbone)
+            fitted = True
+        except NotFittedError:
+            fitted = False
+        if fitted:
+            backbone = copy.deepcopy(backbone)
+            return backbone, check_panel(backbone, X, reset=False)
+        backbone = clone(backbone)
+        if (
+            "random_state" in backbone.get_params()
+            and backbone.random_state is None
+            and self.random_state is not None
+        ):
+            backbone.set_params(random_state=self.random_state)
+        backbone._validate_params()
+        panel = check_panel(backbone, X, reset=True)
+        logger.log(
+            20 if self.verbose else 10,
+            "%s: %s the backbone %s",
+            type(self).__name__,
+            "pretraining" if self.pretrain else "building (untrained)",
+            type(backbone).__name__,
+        )
+        backbone.fit_panel(panel, train=bool(self.pretrain))
+        return backbone, panel
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Fit the backbone (unless fitted) and train the head, or both jointly.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
+            The panel; NaN marks a missing value. A 2-D array is a panel of
+            univariate series; a list of 2-D arrays may hold series of different
+            lengths.
+        y : array-like of shape (n_samples,)
+            The labels (classifier) or targets (regressor; also (n_samples,
+            n_outputs)).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        user_backbone, start = self._check_components()
+        panel = check_panel(self, X, reset=True)
+        check_consistent_length(panel.values, y)
+        targets = self._check_targets(y, start)
+        head = self._make_head()
+        backbone, bb_panel = self._fit_backbone(user_backbone, X)
+        if start is not None and start.n_features_in_ != backbone._n_features_out:
+            raise ValueError(
+                f"The fitted head was trained on {start.n_features_in_} features but the "
+                f"backbone {type(backbone).__name__} gives {backbone._n_features_out}."
+            )
+        for attr in ("net_", "head_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        if self.freeze:
+            logger.log(20 if self.verbose else 10, "%s: training the head on frozen features",
+                       type(self).__name__)
+            self.head_ = head._fit(backbone.encode_panel(bb_panel), y, start=start,
+                                   max_epochs=self.max_epochs)
+            self.n_epochs_ = self.head_.n_epochs_
+        else:
+            self._fit_joint(backbone, head, start, bb_panel, targets)
+            self.n_epochs_ = len(self.net_.history)
+        self.backbone_ = backbone
+        return self
+
+    def _joint_module(self, backbone, head, start, panel: Panel, n_out: int, seed, device):
+        """``EncoderWithHead(backbone's feature module, head module)`` before training.
+
+        The head module is a copy of the fitted head ``start``'s, or ``head``'s own
+        (:meth:`_make_module`, the code path of the heads' ``fit``) with its
+        standardisation statistics from the frozen features of ``panel``.
+        """
+        features = None
+        if start is None and head.standardize:
+            with torch_seed_scope(seed, device):  # leaves the global RNG as found
+                features = backbone.encode_panel(panel)
+        with torch_seed_scope(seed, device):
+            encoder = backbone.feature_module()
+            if start is not None:
+                head_module = copy.deepcopy(start.net_.module_)
+            else:
+                head_module = head._make_module(backbone._n_features_out, n_out, features)
+            return EncoderWithHead(encoder, head_module)
+
+    def _fit_joint(self, backbone, head, start, panel: Panel, targets) -> None:
+        device = resolve_device(self.device)
+        seed = seed_from(self.random_state)
+        n_out = self._n_outputs(targets)
+        module = self._joint_module(backbone, head, start, panel, n_out, seed, device)
+        params = head._training_params()
+        if self.max_epochs is not None:
+            params["max_epochs"] = self.max_epochs
+        if params["max_epochs"] == 0:
+            params["patience"] = None  # skorch's EarlyStopping needs at least one epoch
+        backbone_lr = self.backbone_lr if self.backbone_lr is not None else params["lr"] / 10
+        if params["max_epochs"]:
+            logger.log(20 if self.verbose else 10,
+                       "%s: fine-tuning backbone (lr=%g) and head (lr=%g) jointly",
+                       type(self).__name__, backbone_lr, params["lr"])
+        else:
+            logger.log(20 if self.verbose else 10,
+                       "%s: max_epochs=0, the joint module is used untrained",
+                       type(self).__name__)
+        self.net_ = train_net(
+            self._kind,
+            module,
+            backbone.feature_inputs(panel),
+            targets,
+            device=device,
+            seed=seed,
+            verbose=self.verbose,
+            n_classes=n_out if self._kind == "classifier" else None,
+            param_groups=[("encoder.*", {"lr": backbone_lr}),
+                          *standardize_param_groups(module.head, "head.")],
+            **params,
+        )
+        self.net_.module_.eval()
+
+    # ---- inference ---------------------------------------------------------------------
+    def _panel(self, X) -> Panel:
+        check_is_fitted(self)
+        return check_panel(self, X, reset=False)
+
+    def fit_transform(self, X, y):
+        """Fit on ``(X, y)``, then return the features of ``X`` (see :meth:`transform`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
+            The panel.
+        y : array-like of shape (n_samples,)
+            The labels or targets.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features), dtype float32
+            The encoder's output on ``X`` after training.
+        """
+        return self.fit(X, y).transform(X)
+
+    def transform(self, X):
+        """The features of ``X``: fine-tuned (``freeze=False``) or frozen.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list or DataFrame
+            The panel.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features), dtype float32
+            The encoder's output: what the head sees (before its standardisation).
+        """
+        panel = self._panel(X)
+        if self.freeze:
+            return self.backbone_.encode_panel(panel)
+        encoder = self.net_.module_.encoder
+        encoder.eval()
+        return run_batched(encoder, self.backbone_.feature_inputs(panel),
+                           self.net_.batch_size, self.net_.device)
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import TransformerTags
+
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = False
+        # `transform` gives the encoder's output (what the head sees), in float32
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float32"])
+        return tags
