@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv and install skmts with its test and benchmark extras.
+# Create .venv and install skmts with its test, benchmark and compare extras.
 #
 # torch: if a local CPU wheel of torch is offered to pip (a --find-links folder such as
 # /opt/wheels on the project's CI machines), it is installed first, so setup takes
@@ -25,6 +25,6 @@ if ! python -c "import torch" 2>/dev/null; then
   fi
 fi
 
-python -m pip install -q -c requirements/constraints.txt -e ".[test,benchmark]" 2>&1 \
+python -m pip install -q -c requirements/constraints.txt -e ".[test,benchmark,compare]" 2>&1 \
   | grep -v "^WARNING: Location" || true
 python -c "import skmts, torch, sklearn, skorch; print('setup: skmts', skmts.__version__, '| torch', torch.__version__, '| scikit-learn', sklearn.__version__)"

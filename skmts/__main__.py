@@ -1,6 +1,7 @@
 """The ``skmts`` command line.
 
-``skmts benchmark ARGS`` is ``python -m skmts.benchmarks ARGS`` and ``skmts import-time ARGS`` is
+``skmts compare ARGS`` compares modular, end-to-end and from-scratch setups on a dataset
+(see :mod:`skmts.model_selection`); ``skmts benchmark ARGS`` is ``python -m skmts.benchmarks ARGS`` and ``skmts import-time ARGS`` is
 ``python -m skmts.benchmarks.import_time ARGS``; ``skmts --help`` lists the subcommands.
 """
 
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 import sys
 
-_USAGE = """usage: skmts {benchmark,import-time} [ARGS ...]
+_USAGE = """usage: skmts {compare,benchmark,import-time} [ARGS ...]
 
 subcommands:
+  compare       modular vs end-to-end vs from scratch on a dataset or your file (skmts compare --help)
   benchmark     measure skmts against MiniRocket and its own variants (skmts benchmark --help)
   import-time   measure what `import skmts` costs (skmts import-time --help)
 """
@@ -22,6 +24,10 @@ def main(argv=None) -> int:
         print(_USAGE, end="")
         return 0
     command, rest = argv[0], argv[1:]
+    if command == "compare":
+        from .model_selection._cli import main as run
+
+        return run(rest)
     if command == "benchmark":
         from .benchmarks import main as run
 

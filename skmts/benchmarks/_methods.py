@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._data import _fit_length_guard, _series
+from ..model_selection._reference import minirocket_for, to_sktime, warm_minirocket
+from ._data import _fit_length_guard
 
 def _preload(name: str) -> None:
     """Import the libraries a backbone loads lazily, so that fit timings exclude imports."""
@@ -55,44 +56,7 @@ class _Timer:
         self.seconds = time.perf_counter() - self.start
 
 
-# ---- MiniRocket -----------------------------------------------------------------------
-def _to_sktime(X):
-    """NTC panel -> sktime: numpy3D (n, C, T) or, for ragged panels, a df-list."""
-    if isinstance(X, np.ndarray):
-        return np.ascontiguousarray(np.transpose(X, (0, 2, 1)))
-    import pandas as pd
-
-    return [pd.DataFrame(s) for s in _series(X)]
-
-
-def _minirocket_for(X, seed: int):
-    from sktime.transformations.rocket import (
-        MiniRocket,
-        MiniRocketMultivariate,
-        MiniRocketMultivariateVariable,
-    )
-
-    if not isinstance(X, np.ndarray):
-        # JapaneseVowels has series of 7 steps; MiniRocket's kernels need 9
-        return MiniRocketMultivariateVariable(pad_value_short_series=0.0, random_state=seed)
-    if X.shape[2] == 1:
-        return MiniRocket(random_state=seed)
-    return MiniRocketMultivariate(random_state=seed)
-
-
-def _warm_minirocket(X, seed: int) -> None:
-    """Compile (or load from numba's cache) MiniRocket's kernels outside the timings."""
-    rng = np.random.default_rng(0)
-    if isinstance(X, np.ndarray):
-        tiny = rng.normal(size=(4, 16, X.shape[2]))
-    else:
-        c = _series(X)[0].shape[1]
-        tiny = [rng.normal(size=(12, c)), rng.normal(size=(16, c)), rng.normal(size=(14, c))]
-    trf = _minirocket_for(tiny, seed)
-    trf.fit(_to_sktime(tiny))
-    trf.transform(_to_sktime(tiny))
-
-
+# ---- MiniRocket ----------------------------------------------------------------------
 def _minirocket_run(X_unlabelled, X_train, y_train, X_test, y_test, seed):
     """MiniRocket fitted on ``X_unlabelled`` + RidgeClassifierCV on (X_train, y_train).
 
@@ -101,14 +65,14 @@ def _minirocket_run(X_unlabelled, X_train, y_train, X_test, y_test, seed):
     """
     from sklearn.linear_model import RidgeClassifierCV
 
-    _warm_minirocket(X_train, seed)
-    trf = _minirocket_for(X_train, seed)
+    warm_minirocket(X_train, seed)
+    trf = minirocket_for(X_train, seed)
     clf = RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))
     with _Timer() as fit:
-        trf.fit(_to_sktime(X_unlabelled))
-        clf.fit(np.asarray(trf.transform(_to_sktime(X_train))), y_train)
+        trf.fit(to_sktime(X_unlabelled))
+        clf.fit(np.asarray(trf.transform(to_sktime(X_train))), y_train)
     with _Timer() as tr:
-        F = np.asarray(trf.transform(_to_sktime(X_test)))
+        F = np.asarray(trf.transform(to_sktime(X_test)))
     with _Timer() as pr:
         pred = clf.predict(F)
     return {

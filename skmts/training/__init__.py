@@ -3,10 +3,10 @@
 skorch is imported on first use of the net classes, so ``import skmts`` stays light.
 """
 
-from ._recipe import run_batched, split_indices, train_net, training_callbacks
+from ._recipe import extra_callbacks, run_batched, split_indices, train_net, training_callbacks
 
-__all__ = ["DMAENet", "EMATeacher", "WarmupCosine", "run_batched", "split_indices",
-           "train_net", "training_callbacks"]
+__all__ = ["DMAENet", "EMATeacher", "WarmupCosine", "extra_callbacks", "run_batched",
+           "split_indices", "train_net", "training_callbacks"]
 
 
 def __getattr__(name):

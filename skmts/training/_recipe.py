@@ -13,12 +13,16 @@ everywhere:
 * :func:`train_net`: a classifier or regressor net around a module;
 * :func:`infer`: skorch inference that leaves the global torch RNG as found;
 * :func:`batches` and :func:`run_batched`: a module over a dict of arrays, a batch at a
-  time, under ``torch.no_grad()`` (bfloat16 autocast on CUDA where asked).
+  time, under ``torch.no_grad()`` (bfloat16 autocast on CUDA where asked);
+* :func:`extra_callbacks`: a context in which every net trained also gets the given
+  skorch callbacks (model selection's pruning and interrupt guard use it, so that no
+  estimator parameter has to carry an Optuna trial through ``clone``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 
 import numpy as np
 import torch
@@ -34,6 +38,7 @@ __all__ = [
     "autocast",
     "batches",
     "encode_labels",
+    "extra_callbacks",
     "infer",
     "noop",
     "run_batched",
@@ -46,8 +51,29 @@ __all__ = [
 ]
 
 
+_EXTRA_CALLBACKS: contextvars.ContextVar[tuple] = contextvars.ContextVar(
+    "skmts_extra_callbacks", default=()
+)
+
+
+@contextlib.contextmanager
+def extra_callbacks(*callbacks):
+    """Add skorch ``callbacks`` to every net :func:`training_callbacks` builds inside.
+
+    The callbacks come after skmts's own (early stopping, progress bar), in the order
+    given; nested contexts add to the outer ones. The context is local to the current
+    thread (a :class:`contextvars.ContextVar`).
+    """
+    token = _EXTRA_CALLBACKS.set(_EXTRA_CALLBACKS.get() + tuple(callbacks))
+    try:
+        yield
+    finally:
+        _EXTRA_CALLBACKS.reset(token)
+
+
 def training_callbacks(verbose: int, *, valid: bool, patience):
-    """skorch callbacks for early stopping and progress display."""
+    """skorch callbacks for early stopping and progress display (then any
+    :func:`extra_callbacks`)."""
     from skorch.callbacks import EarlyStopping, ProgressBar
 
     callbacks = []
@@ -65,6 +91,7 @@ def training_callbacks(verbose: int, *, valid: bool, patience):
         )
     if verbose >= 1:
         callbacks.append(("progress_bar", ProgressBar()))
+    callbacks += [(f"extra_{i}", cb) for i, cb in enumerate(_EXTRA_CALLBACKS.get())]
     return callbacks
 
 
