@@ -115,9 +115,12 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         channel) or ``block`` (such runs across a quarter of the channels, at least 1).
     n_steps : int or None, default=None
         Series length the PyPOTS model is built for (PyPOTS models have a fixed length).
-        None uses the longest series seen in ``fit``; set it larger when longer series
-        will come later (e.g. a test set). Shorter series are padded to it, longer ones
-        are refused. Ignored when ``backbone`` is a model.
+        None uses the longest series seen in ``fit``. Shorter series are padded to it;
+        ``transform`` encodes a longer one in half-overlapping windows of ``n_steps_``
+        steps and combines their features (mean; max for ``pooling="max"``; the last
+        window for ``pooling="last"``), while ``impute`` and end-to-end training refuse
+        it: set ``n_steps`` larger when longer series will come later and should be seen
+        whole. Ignored when ``backbone`` is a model.
     max_epochs : int, default=100
         Maximum number of pretraining epochs. 0 pretrains nothing: the randomly
         initialised model is frozen as it is (the "twin" a pretrained backbone is
@@ -155,8 +158,8 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
     backbone_name_ : str
         Table key of the backbone ("saits", ...).
     n_steps_ : int
-        The model's fixed series length: shorter series are padded to it, longer ones are
-        refused.
+        The model's fixed series length: shorter series are padded to it, longer ones
+        are encoded in windows of this length (see ``n_steps``).
     device_ : str
         Device of ``model_``.
     scaler_ : NanStandardScaler or None
@@ -444,7 +447,49 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         return run_batched(getattr(module, method), inputs, bs, self.device_)
 
     def encode_panel(self, panel: Panel) -> np.ndarray:
+        if panel.n_timesteps > self.n_steps_:
+            return self._encode_windows(panel)
         return self._run("forward", self.feature_inputs(panel))
+
+    def _encode_windows(self, panel: Panel) -> np.ndarray:
+        """Features of a panel with series longer than ``n_steps_``.
+
+        A PyPOTS model is built for one length. A series of at most ``n_steps_`` steps is
+        encoded as usual (so its features are exactly those of a panel without longer
+        series); a longer one is cut into windows of ``n_steps_`` steps, half
+        overlapping, the last one ending with the series, and the windows' features are
+        combined: averaged, or their maximum with ``pooling="max"``, or the last window's
+        with ``pooling="last"`` (the state after the final step).
+        """
+        L = int(self.n_steps_)
+        owner, rows = [], []
+        for i, length in enumerate(panel.lengths):
+            length = int(length)
+            starts = [0] if length <= L else sorted(set(range(0, length - L, max(1, L // 2)))
+                                                    | {length - L})
+            for start in starts:
+                owner.append(i)
+                rows.append((i, start, min(length, L)))
+        n = len(rows)
+        values = np.full((n, L, panel.n_channels), np.nan, dtype=panel.values.dtype)
+        observed = np.zeros((n, L, panel.n_channels), dtype=bool)
+        lengths = np.empty(n, dtype=np.int64)
+        for k, (i, start, width) in enumerate(rows):
+            values[k, :width] = panel.values[i, start : start + width]
+            observed[k, :width] = panel.observed[i, start : start + width]
+            lengths[k] = width
+        feats = self._run("forward", self.feature_inputs(Panel(values, observed, lengths)))
+        owner = np.asarray(owner)
+        out = np.empty((panel.n_samples, feats.shape[1]), dtype=feats.dtype)
+        for i in range(panel.n_samples):
+            mine = feats[owner == i]
+            if self.pooling == "last":
+                out[i] = mine[-1]
+            elif self.pooling == "max":
+                out[i] = mine.max(axis=0)
+            else:
+                out[i] = mine.mean(axis=0)
+        return out
 
     def feature_inputs(self, panel: Panel) -> dict:
         values = self._scaled_padded(panel)
