@@ -9,7 +9,7 @@ import inspect
 from ..backbones._pypots import BACKBONES
 from ._harness import Job
 
-SUITES = ("classification", "ablation", "missing", "e2e", "long")
+SUITES = ("classification", "ablation", "missing", "e2e", "long", "inference")
 CLASSIFICATION_DATASETS = (
     "BasicMotions", "JapaneseVowels", "ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf",
 )
@@ -23,10 +23,17 @@ QUICK_DATASETS = {
     "missing": ("BasicMotions", "JapaneseVowels"),
     "e2e": ("BasicMotions", "JapaneseVowels"),
 }
-DEFAULT_SEEDS = {"classification": 3, "ablation": 3, "missing": 3, "e2e": 5, "long": 1}
+DEFAULT_SEEDS = {"classification": 3, "ablation": 3, "missing": 3, "e2e": 5, "long": 1,
+                 "inference": 1}
 # the long-series check: a panel of univariate random walks, (n_samples, n_timesteps)
 LONG_PANEL = (100, 2000)
 QUICK_LONG_PANEL = (20, 300)
+# the inference-scale check: transform of (n_samples, n_timesteps, n_channels) after a fit
+# on the first INFERENCE_FIT series; the quick variant is for smoke tests
+INFERENCE_PANEL = (100_000, 64, 3)
+QUICK_INFERENCE_PANEL = (2_000, 64, 3)
+INFERENCE_FIT = 256
+INFERENCE_METHODS = ("dmae", "saits")
 FROZEN_BACKBONES = tuple(BACKBONES)  # every row of the PyPOTS table
 QUICK_FROZEN_BACKBONES = ("saits", "brits")
 MISSING_SETTINGS = ("complete", "mcar-0.1", "mcar-0.3", "block-0.1", "block-0.3")
@@ -123,6 +130,7 @@ def plan(suite: str, opts: Options) -> list[Job]:
         "missing": _plan_missing,
         "e2e": _plan_e2e,
         "long": _plan_long,
+        "inference": _plan_inference,
     }[suite]
     jobs = [job for job in planner(opts) if opts.keep(job.method)]
     return [dataclasses.replace(job, workdir=str(opts.workdir)) for job in jobs]
@@ -200,6 +208,15 @@ def _plan_long(opts: Options) -> list[Job]:
                 _TARGET + "long_series_job",
                 {"n_samples": n, "n_timesteps": t, "budget": opts.budget("dmae")})
             for seed in range(opts.n_seeds("long"))]
+
+
+def _plan_inference(opts: Options) -> list[Job]:
+    n, t, c = QUICK_INFERENCE_PANEL if opts.quick else INFERENCE_PANEL
+    return [Job("inference", f"random {n}x{t}x{c}", method, "default", seed,
+                _TARGET + "inference_job",
+                {"n_samples": n, "n_timesteps": t, "n_channels": c, "n_fit": INFERENCE_FIT,
+                 "budget": opts.budget("dmae" if method == "dmae" else "frozen")})
+            for seed in range(opts.n_seeds("inference")) for method in INFERENCE_METHODS]
 
 
 def _frozen_params(backbone: str, opts: Options) -> dict:

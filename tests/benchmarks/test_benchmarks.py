@@ -194,6 +194,9 @@ def test_plans_cover_the_requested_grid():
         f"dmae-{k}-{h}" for k in ("modular", "e2e", "scratch") for h in ("linear", "mlp")}
     only = plan("e2e", Options(methods=("*-modular-*",), seeds=1))
     assert {j.method for j in only} == {"dmae-modular-linear", "dmae-modular-mlp"}
+    inference = plan("inference", Options())
+    assert [(j.method, j.params["n_samples"]) for j in inference] == [
+        ("dmae", 100_000), ("saits", 100_000)]
 
 
 def test_ablation_folds_variants_equal_to_the_defaults():
@@ -290,3 +293,14 @@ def test_missing_tables_separate_accuracy_and_imputation():
     assert "| frozen SAITS | 0.900 |" in text and "| linear interpolation | 0.500 |" in text
     assert "| frozen SAITS | 0.400 |" in text
     assert "`k3`: error: ValueError: nope" in text
+
+
+def test_inference_job_measures_transform_against_a_bare_forward():
+    from skmts.benchmarks._suites import inference_job
+
+    job = {"seed": 0, "method": "dmae", "params": {
+        "n_samples": 300, "n_timesteps": 16, "n_channels": 2, "n_fit": 32,
+        "budget": {"max_epochs": 1, "d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16}}}
+    out = inference_job(job)
+    assert out["n_features"] > 0 and out["series_per_s"] > 0 and out["bare_series_per_s"] > 0
+    assert out["throughput_ratio"] == pytest.approx(out["bare_s"] / out["transform_s"])
