@@ -10,6 +10,10 @@ sklearn.frozen.FrozenEstimator keeps the pretrained backbone through the clones 
 cross-validation makes, on both sides. The study lives in a journal file: an interrupted
 sweep keeps its finished trials and resumes when run again.
 
+This is the hand-written version of what ``skmts.model_selection`` packages (folds with
+fold-wise pretraining, pruning, shared storage, a report): see ``compare_from_python.py``
+and ``skmts compare --help``.
+
 Run: python examples/optuna_modular_vs_end_to_end.py  (under a minute on 2 CPU cores)
 """
 

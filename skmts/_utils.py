@@ -60,10 +60,22 @@ def resolve_device(device) -> str:
         return "cuda" if torch.cuda.is_available() else "cpu"
     if not isinstance(device, str):
         raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}.")
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ValueError(
+            f"device={device!r} is not a device name torch knows; use 'auto', 'cpu', 'cuda' "
+            "or 'cuda:N'."
+        ) from None
     if is_cuda(device) and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} was requested but CUDA is not available on this machine; "
             "use device='auto' or 'cpu'."
+        )
+    if parsed.type == "cuda" and (parsed.index or 0) >= torch.cuda.device_count():
+        raise ValueError(
+            f"device={device!r} was requested but this machine has "
+            f"{torch.cuda.device_count()} CUDA device(s); use 'cuda' or 'cuda:0'."
         )
     return device
 

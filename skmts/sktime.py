@@ -9,8 +9,9 @@ to its own classifiers, and skmts features compose with sktime's ``*`` pipelines
 
 sktime hands the adapters ``numpy3D`` data, ``(n_instances, n_channels, n_timesteps)``,
 which is transposed to skmts's ``(n_samples, n_timesteps, n_channels)``, or, for series of
-different lengths, a ``pd-multiindex`` DataFrame, which skmts reads as it is. Missing values
-(NaN) pass through.
+different lengths, a ``pd-multiindex`` DataFrame, which skmts reads as it is, channels by
+position (column names are not passed on, as sktime does not match them between calls).
+Missing values (NaN) pass through.
 
 This module imports sktime (``pip install skmts[sktime]``); ``import skmts`` does not.
 """
@@ -45,10 +46,12 @@ _TAGS = {
 def _to_skmts(X):
     """sktime inner data -> what skmts reads: (n, C, T) arrays become an (n, T, C) view (skmts
     copies its input once, when it validates it); pd-multiindex DataFrames (unequal lengths)
-    are already skmts input."""
+    are already skmts input, once their column names are dropped: sktime matches channels
+    by position and may hand over a DataFrame in ``fit`` and an array in ``predict``, so
+    names would only make skmts warn or refuse (scikit-learn's feature-name check)."""
     if isinstance(X, np.ndarray):
         return X.transpose(0, 2, 1)
-    return X
+    return X.set_axis(range(X.shape[1]), axis="columns")
 
 
 def _require(obj, name, kind, methods):
@@ -144,6 +147,30 @@ class SktimeClassifier(_Adapter, BaseClassifier):
     def __init__(self, estimator):
         super().__init__(estimator)
         self.set_tags(**{"capability:predict_proba": hasattr(estimator, "predict_proba")})
+
+    def fit(self, X, y):
+        """Fit the wrapped classifier (sktime's ``fit``; a missing label is refused first).
+
+        sktime counts the classes of ``y`` with ``np.unique`` before anything else, which
+        fails with a bare ``TypeError`` on labels such as ``["a", nan]``.
+
+        Parameters
+        ----------
+        X : sktime Panel
+            ``numpy3D`` (n_instances, n_channels, n_timesteps) or ``pd-multiindex``.
+        y : array-like of shape (n_instances,)
+            The class labels.
+
+        Returns
+        -------
+        self : SktimeClassifier
+            The fitted adapter.
+        """
+        if y is not None:
+            from ._validation import check_no_missing_labels
+
+            check_no_missing_labels(y)
+        return super().fit(X, y)
 
     def _predict(self, X):
         return np.asarray(self.estimator_.predict(_to_skmts(X)))

@@ -18,6 +18,8 @@ EXAMPLES = sorted(EXAMPLES_DIR.glob("*.py"))
 def test_examples_are_found():
     # guards against the parametrization below silently collecting nothing
     assert {p.name for p in EXAMPLES} >= {
+        "checkpoint_callback.py",
+        "compare_from_python.py",
         "dmae_classification.py",
         "frozen_imputer.py",
         "grid_search_heads.py",

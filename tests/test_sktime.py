@@ -69,6 +69,7 @@ def test_unequal_lengths_reach_skmts_as_multiindex_frame():
     clf = SktimeClassifier(_Recorder()).fit(X, y)
     seen = clf.estimator_.seen_
     assert isinstance(seen, pd.DataFrame) and seen.index.nlevels == 2
+    assert list(seen.columns) == [0, 1]  # channels by position, as sktime matches them
     assert len(clf.predict(X)) == 6
 
 

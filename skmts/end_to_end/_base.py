@@ -18,7 +18,6 @@ from numbers import Integral, Real
 
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions, _fit_context
@@ -30,10 +29,11 @@ from .._utils import (
     torch_seed_scope,
     unwrap_frozen,
 )
-from .._validation import Panel, check_panel
+from .._validation import Panel, check_panel, check_y
 from ..heads._base import standardize_param_groups
 from ..nn._heads import EncoderWithHead
 from ..representation._base import BaseSeriesTransformer
+from ..training._faults import collect_interrupts, unfit_on_error, user_callbacks
 from ..training._recipe import run_batched, train_net
 from ._pipeline import pipeline_components
 
@@ -83,6 +83,24 @@ _PARAMS_DOC = """backbone : BaseSeriesTransformer or FrozenEstimator
     backbone_lr : float or None, default=None
         Learning rate of the backbone's parameters during joint training (a separate
         optimizer parameter group); None uses one tenth of the head's ``lr``.
+    callbacks : list or None, default=None
+        Extra skorch callbacks for the training on the labels (joint, or of the
+        head alone with ``freeze=True``): callback instances (e.g.
+        ``skorch.callbacks.Checkpoint(dirname=...)``) or ``(name, callback)``
+        pairs. They run after skmts's own callbacks (a guard that stops training
+        with a ``RuntimeError`` when the loss becomes NaN or infinite, early
+        stopping, the progress bar) and after the head's ``callbacks`` (part of its
+        recipe), in the order given, and before any added by
+        :func:`skmts.training.extra_callbacks`; early stopping ends training only
+        once every callback has seen the epoch. Each ``fit`` trains with fresh
+        copies (``sklearn.base.clone`` of each callback), so one list serves
+        several fits and the clones of ``GridSearchCV``; the copies used are in
+        ``net_.callbacks_`` (``head_.net_.callbacks_`` with ``freeze=True``).
+        The backbone's own ``callbacks`` apply to its pretraining only. Ctrl-C
+        during the training on the labels ends it with a ``UserWarning`` and a
+        usable estimator (the weights trained so far); Ctrl-C while the backbone
+        pretrains raises ``KeyboardInterrupt`` and leaves this estimator unfitted
+        (there is no trained head yet).
     device : str or torch.device, default="auto"
         Device of the joint training: "auto" (CUDA when available), "cpu", "cuda" or
         "cuda:N". Also given to a head named by a string.
@@ -112,7 +130,11 @@ _ATTRS_DOC = """backbone_ : BaseSeriesTransformer
     n_channels_in_ : int
         Number of channels seen in ``fit``.
     n_timesteps_in_ : int
-        Length of the longest series seen in ``fit``."""
+        Length of the longest series seen in ``fit``.
+    feature_names_in_ : ndarray of str objects
+        The column names of a DataFrame seen in fit, when all are strings: the
+        channels of an (instance, time) MultiIndex frame, the time steps of a plain
+        (wide) frame. Only set then; later DataFrames must have the same columns."""
 
 _FROM_PIPELINE_DOC = """The end-to-end twin of a modular ``Pipeline([("emb", backbone), ("{step}", head)])``.
 
@@ -156,18 +178,20 @@ class _BaseEndToEnd(BaseEstimator):
         "freeze": ["boolean"],
         "max_epochs": [Interval(Integral, 0, None, closed="left"), None],
         "backbone_lr": [Interval(Real, 0, None, closed="neither"), None],
+        "callbacks": [list, None],
         **RUNTIME_CONSTRAINTS,
     }
 
     def __init__(self, backbone, head="linear", *, pretrain=True, freeze=False,
-                 max_epochs=None, backbone_lr=None, device="auto", random_state=None,
-                 verbose=0):
+                 max_epochs=None, backbone_lr=None, callbacks=None, device="auto",
+                 random_state=None, verbose=0):
         self.backbone = backbone
         self.head = head
         self.pretrain = pretrain
         self.freeze = freeze
         self.max_epochs = max_epochs
         self.backbone_lr = backbone_lr
+        self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -219,6 +243,9 @@ class _BaseEndToEnd(BaseEstimator):
             head = clone(unwrap_frozen(self.head))
             if head.random_state is None and self.random_state is not None:
                 head.set_params(random_state=self.random_state)
+        if self.callbacks:  # after the head's own: the training on the labels gets both
+            head.set_params(callbacks=[*(getattr(head, "callbacks", None) or []),
+                                       *self.callbacks])
         head._validate_params()
         return head
 
@@ -252,6 +279,7 @@ class _BaseEndToEnd(BaseEstimator):
         return backbone, panel
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @unfit_on_error
     def fit(self, X, y):
         """Fit the backbone (unless fitted) and train the head, or both jointly.
 
@@ -275,11 +303,19 @@ class _BaseEndToEnd(BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         user_backbone, start = self._check_components()
+        user_callbacks(self.callbacks, owner=type(self).__name__)  # fail before pretraining
         panel = check_panel(self, X, reset=True)
-        check_consistent_length(panel.values, y)
+        y = check_y(self, y, panel.n_samples, classifier=self._kind == "classifier")
         targets = self._check_targets(y, start)
         head = self._make_head()
-        backbone, bb_panel = self._fit_backbone(user_backbone, X)
+        with collect_interrupts() as interrupted:
+            backbone, bb_panel = self._fit_backbone(user_backbone, X)
+        if interrupted:
+            raise KeyboardInterrupt(
+                f"{type(self).__name__}.fit was interrupted while pretraining its backbone "
+                f"({interrupted[0]}); nothing was trained on the labels, so the estimator "
+                "is left unfitted."
+            )
         if start is not None and start.n_features_in_ != backbone._n_features_out:
             raise ValueError(
                 f"The fitted head was trained on {start.n_features_in_} features but the "
@@ -349,6 +385,9 @@ class _BaseEndToEnd(BaseEstimator):
             n_classes=n_out if self._kind == "classifier" else None,
             param_groups=[("encoder.*", {"lr": backbone_lr}),
                           *standardize_param_groups(module.head, "head.")],
+            owner=type(self).__name__,
+            hint="Set a lower lr for the head (it is {lr:g}; try {lower:g}) or a "
+                 f"lower backbone_lr (it is {backbone_lr:g}).",
             **params,
         )
         self.net_.module_.eval()
@@ -394,7 +433,9 @@ class _BaseEndToEnd(BaseEstimator):
         encoder = self.net_.module_.encoder
         encoder.eval()
         return run_batched(encoder, self.backbone_.feature_inputs(panel),
-                           self.net_.batch_size, self.net_.device)
+                           self.net_.batch_size, self.net_.device,
+                           what=f"{type(self).__name__}.transform",
+                           setting="the head's batch_size")
 
     def __sklearn_tags__(self):
         from sklearn.utils import TransformerTags

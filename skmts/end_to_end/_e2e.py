@@ -138,7 +138,10 @@ class EndToEndClassifier(ClassifierMixin, _BaseEndToEnd):
         if self.freeze:
             return self.head_.predict_proba(self.backbone_.encode_panel(panel))
         inputs = self.backbone_.feature_inputs(panel)
-        proba = np.asarray(infer(self.net_, inputs, "predict_proba"), dtype=np.float64)
+        proba = np.asarray(infer(self.net_, inputs, "predict_proba",
+                                 what=f"{type(self).__name__}.predict_proba",
+                                 setting="the head's batch_size"),
+                           dtype=np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
@@ -250,7 +253,9 @@ class EndToEndRegressor(RegressorMixin, _BaseEndToEnd):
         panel = self._panel(X)
         if self.freeze:
             return self.head_.predict(self.backbone_.encode_panel(panel))
-        pred = infer(self.net_, self.backbone_.feature_inputs(panel), "predict")
+        pred = infer(self.net_, self.backbone_.feature_inputs(panel), "predict",
+                     what=f"{type(self).__name__}.predict",
+                     setting="the head's batch_size")
         return unscale_targets(pred, self._y_mean, self._y_scale, self._y_1d)
 
     def __sklearn_tags__(self):

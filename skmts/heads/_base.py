@@ -28,12 +28,14 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
 from .._compat import Interval, StrOptions, _fit_context
 from .._utils import RUNTIME_CONSTRAINTS, resolve_device, seed_from, torch_seed_scope
+from .._validation import check_features, check_y
 from ..nn._heads import LinearHead, MLPHead, Standardize
+from ..training._faults import unfit_on_error
 from ..training._recipe import encode_labels, scale_targets, train_net, unscale_targets
 
 _TRAINING_CONSTRAINTS: dict = {
@@ -44,6 +46,7 @@ _TRAINING_CONSTRAINTS: dict = {
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "validation_fraction": [Interval(Real, 0, 1, closed="left")],
     "patience": [Interval(Integral, 1, None, closed="left"), None],
+    "callbacks": [list, None],
     **RUNTIME_CONSTRAINTS,
 }
 
@@ -69,7 +72,9 @@ _TRAINING_DOC = """standardize : bool or "trainable", default=True
     lr : float, default={lr}
         Learning rate of the AdamW optimizer.
     max_epochs : int, default=200
-        Maximum number of passes over the training data.
+        Maximum number of passes over the training data. Ctrl-C during ``fit`` ends
+        training early with a ``UserWarning``: the head keeps the weights trained so
+        far (the best epoch's when early stopping restores them) and is usable.
     batch_size : int, default=64
         Mini-batch size, for training and prediction.
     weight_decay : float, default=1e-4
@@ -84,6 +89,17 @@ _TRAINING_DOC = """standardize : bool or "trainable", default=True
     patience : int or None, default=10
         Stop after this many epochs without improvement of the monitored loss;
         None trains for ``max_epochs``.
+    callbacks : list or None, default=None
+        Extra skorch callbacks: callback instances (e.g.
+        ``skorch.callbacks.Checkpoint(dirname=...)``) or ``(name, callback)``
+        pairs. They run after skmts's own callbacks (a guard that stops training
+        with a ``RuntimeError`` when the loss becomes NaN or infinite, early
+        stopping, the progress bar), in the order given, and before any added by
+        :func:`skmts.training.extra_callbacks`; early stopping ends training only
+        once every callback has seen the epoch. Each ``fit`` trains with fresh
+        copies (``sklearn.base.clone`` of each callback), so one list serves
+        several fits and the clones of ``GridSearchCV``; the copies used are in
+        ``net_.callbacks_``. An end-to-end estimator with this head uses them too.
     device : str or torch.device, default="auto"
         "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
     random_state : int, RandomState instance or None, default=None
@@ -210,6 +226,7 @@ class BaseHead(BaseEstimator):
             weight_decay=self.weight_decay,
             validation_fraction=self.validation_fraction,
             patience=self.patience,
+            callbacks=getattr(self, "callbacks", None),
         )
 
     def _fit_module(self, X, y_train, n_out, *, start=None, max_epochs=None, **extra):
@@ -235,12 +252,12 @@ class BaseHead(BaseEstimator):
         self.net_ = train_net(
             self._kind, module, np.asarray(X, dtype=np.float32), y_train, device=device,
             seed=seed, verbose=self.verbose, param_groups=standardize_param_groups(module),
-            **params, **extra,
+            owner=type(self).__name__, **params, **extra,
         )
         self.n_epochs_ = len(self.net_.history)
 
     def _check_X(self, X, reset: bool):
-        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        X = check_features(self, X, reset=reset, dtype=[np.float64, np.float32])
         return np.asarray(X, dtype=np.float64)
 
     def __sklearn_tags__(self):
@@ -271,10 +288,12 @@ class _HeadClassifier(ClassifierMixin, BaseHead):
         """
         return self._fit(X, y)
 
+    @unfit_on_error
     def _fit(self, X, y, *, start=None, max_epochs=None):
         """``fit``, optionally from the fitted head ``start`` (its module and classes)
         and for ``max_epochs`` epochs instead of the recipe's (0: none)."""
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        X = check_features(self, X, reset=True, dtype=[np.float64, np.float32])
+        y = check_y(self, y, X.shape[0], classifier=True)
         self.classes_, y_idx = class_indices(y, start)
         n = len(self.classes_)
         self._fit_module(X, y_idx, n, start=start, max_epochs=max_epochs, n_classes=n)
@@ -336,12 +355,12 @@ class _HeadRegressor(RegressorMixin, BaseHead):
         """
         return self._fit(X, y)
 
+    @unfit_on_error
     def _fit(self, X, y, *, start=None, max_epochs=None):
         """``fit``, optionally from the fitted head ``start`` (its module and target
         scaling) and for ``max_epochs`` epochs instead of the recipe's (0: none)."""
-        X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], multi_output=True, y_numeric=True
-        )
+        X = check_features(self, X, reset=True, dtype=[np.float64, np.float32])
+        y = check_y(self, y, X.shape[0], classifier=False)
         self._y_1d = np.ndim(y) == 1
         y_scaled, self._y_mean, self._y_scale = scaled_targets(y, start)
         self._fit_module(X, y_scaled, y_scaled.shape[1], start=start, max_epochs=max_epochs)

@@ -92,8 +92,8 @@ class LinearHeadClassifier(_LinearMixin, _HeadClassifier):
     _parameter_constraints: dict = {**_TRAINING_CONSTRAINTS}
 
     def __init__(self, *, standardize=True, lr=1e-2, max_epochs=200, batch_size=64,
-                 weight_decay=1e-4, validation_fraction=0.1, patience=10, device="auto",
-                 random_state=None, verbose=0):
+                 weight_decay=1e-4, validation_fraction=0.1, patience=10, callbacks=None,
+                 device="auto", random_state=None, verbose=0):
         self.standardize = standardize
         self.lr = lr
         self.max_epochs = max_epochs
@@ -101,6 +101,7 @@ class LinearHeadClassifier(_LinearMixin, _HeadClassifier):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -146,8 +147,8 @@ class LinearHeadRegressor(_LinearMixin, _HeadRegressor):
     _parameter_constraints: dict = {**_TRAINING_CONSTRAINTS}
 
     def __init__(self, *, standardize=True, lr=1e-2, max_epochs=200, batch_size=64,
-                 weight_decay=1e-4, validation_fraction=0.1, patience=10, device="auto",
-                 random_state=None, verbose=0):
+                 weight_decay=1e-4, validation_fraction=0.1, patience=10, callbacks=None,
+                 device="auto", random_state=None, verbose=0):
         self.standardize = standardize
         self.lr = lr
         self.max_epochs = max_epochs
@@ -155,6 +156,7 @@ class LinearHeadRegressor(_LinearMixin, _HeadRegressor):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -209,8 +211,8 @@ class MLPHeadClassifier(_MLPMixin, _HeadClassifier):
 
     def __init__(self, hidden_size=64, *, n_layers=5, dropout=0.0, standardize=True,
                  lr=1e-3, max_epochs=200, batch_size=64, weight_decay=1e-4,
-                 validation_fraction=0.1, patience=10, device="auto", random_state=None,
-                 verbose=0):
+                 validation_fraction=0.1, patience=10, callbacks=None, device="auto",
+                 random_state=None, verbose=0):
         self.hidden_size = hidden_size
         self.n_layers = n_layers
         self.dropout = dropout
@@ -221,6 +223,7 @@ class MLPHeadClassifier(_MLPMixin, _HeadClassifier):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -269,8 +272,8 @@ class MLPHeadRegressor(_MLPMixin, _HeadRegressor):
 
     def __init__(self, hidden_size=64, *, n_layers=5, dropout=0.0, standardize=True,
                  lr=1e-3, max_epochs=200, batch_size=64, weight_decay=1e-4,
-                 validation_fraction=0.1, patience=10, device="auto", random_state=None,
-                 verbose=0):
+                 validation_fraction=0.1, patience=10, callbacks=None, device="auto",
+                 random_state=None, verbose=0):
         self.hidden_size = hidden_size
         self.n_layers = n_layers
         self.dropout = dropout
@@ -281,6 +284,7 @@ class MLPHeadRegressor(_MLPMixin, _HeadRegressor):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

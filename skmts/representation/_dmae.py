@@ -23,9 +23,36 @@ from .._utils import (
 from .._validation import Panel
 from ..nn._dmae import DMAEModule, dmae_losses
 from ..nn._pooling import POOLINGS
+from ..training._faults import unfit_on_error
 from ._base import BaseSeriesTransformer
 
 __all__ = ["DMAETransformer"]
+
+#: The reference task of :meth:`DMAETransformer.score` (fixed: not the estimator's own
+#: masking, so that candidates trained on different tasks are scored on the same one).
+SCORE_MASK_RATIO = 0.3
+SCORE_MEAN_SPAN = 3.0
+
+
+def score_mask(panel: Panel, mask_ratio: float, mean_span: float, seed: int,
+               per_channel: bool = False) -> torch.Tensor:
+    """The values :meth:`DMAETransformer.score` hides: a bool tensor (n, T, C) on the CPU.
+
+    Geometric spans of time steps (:func:`skmts.nn._masking.patch_span_mask` with
+    ``patch_len=1``), all channels of a step at once unless ``per_channel``, drawn once
+    for the whole panel from a generator seeded by ``seed``: the mask depends on the
+    panel's shape and the arguments only. If it hides no observed value, the first
+    observed value is hidden, so that there is always something to score.
+    """
+    from ..nn._masking import patch_span_mask
+
+    gen = torch.Generator().manual_seed(int(seed))
+    hidden = patch_span_mask(panel.values.shape, 1, mask_ratio, mean_span,
+                             per_channel=per_channel, generator=gen).contiguous()
+    scorable = torch.as_tensor(panel.observed & panel.valid[..., None])
+    if not bool((hidden & scorable).any()) and bool(scorable.any()):
+        hidden.view(-1)[int(torch.nonzero(scorable.reshape(-1))[0])] = True
+    return hidden
 
 
 class _DMAEFeatures(nn.Module):
@@ -133,6 +160,19 @@ class DMAETransformer(BaseSeriesTransformer):
         ``train_loss`` without a validation part) before training stops; the best
         epoch's weights are restored when there is a validation part. None trains for
         ``max_epochs`` (the schedule decays to 0 anyway).
+    callbacks : list or None, default=None
+        Extra skorch callbacks for the training: callback instances (e.g.
+        ``skorch.callbacks.Checkpoint(dirname=...)``) or ``(name, callback)`` pairs.
+        They run after skmts's own callbacks (gradient clipping, the learning-rate
+        schedule, the EMA teacher, a guard that stops training with a
+        ``RuntimeError`` when the loss becomes NaN or infinite, early stopping, the
+        progress bar), in the order given, and before any added by
+        :func:`skmts.training.extra_callbacks`; early stopping ends training only once
+        every callback has seen the epoch. Each ``fit`` trains with fresh copies
+        (``sklearn.base.clone`` of each callback), so one list serves several fits and
+        the clones of ``GridSearchCV``; the copies used are in ``net_.callbacks_``.
+        Parameters a callback loads into ``net_`` after ``fit`` skip the BatchNorm
+        recalibration described in the Notes.
     device : str, default="auto"
         "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
     random_state : int, RandomState instance or None, default=None
@@ -150,8 +190,10 @@ class DMAETransformer(BaseSeriesTransformer):
         Number of channels seen in fit.
     n_timesteps_in_ : int
         Length of the longest series seen in fit.
-    feature_names_in_ : ndarray of str
-        Channel names, when fit on a DataFrame with string columns.
+    feature_names_in_ : ndarray of str objects
+        The column names of a DataFrame seen in fit, when all are strings: the
+        channels of an (instance, time) MultiIndex frame, the time steps of a plain
+        (wide) frame. Only set then; later DataFrames must have the same columns.
     patch_len_ : int
         Steps per token used.
     batch_size_ : int
@@ -176,6 +218,15 @@ class DMAETransformer(BaseSeriesTransformer):
     After training, BatchNorm running statistics are recomputed from the whole,
     unmasked training series, so ``transform`` normalises with the statistics of what
     it encodes (during training they followed masked inputs and moving weights).
+
+    Ctrl-C (``KeyboardInterrupt``) during ``fit`` ends the training early with a
+    ``UserWarning`` naming the epoch: the estimator keeps the weights trained so far
+    (the best epoch's when early stopping restores them), recalibrates its BatchNorm
+    statistics and is fully usable. Early stopping gives no warning. A NaN or infinite
+    training loss stops ``fit`` with a ``RuntimeError`` naming the epoch and batch (try
+    a lower ``lr``), and the estimator is left unfitted. If the GPU runs out of memory
+    in ``transform``, ``impute`` or ``score``, the batch size is halved (down to 1, with
+    a warning) before a ``RuntimeError`` is raised.
 
     References
     ----------
@@ -224,6 +275,7 @@ class DMAETransformer(BaseSeriesTransformer):
         "lr_schedule": [StrOptions({"cosine", "constant"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "callbacks": [list, None],
         **RUNTIME_CONSTRAINTS,
     }
 
@@ -254,6 +306,7 @@ class DMAETransformer(BaseSeriesTransformer):
         lr_schedule="cosine",
         validation_fraction=0.0,
         patience=None,
+        callbacks=None,
         device="auto",
         random_state=None,
         verbose=0,
@@ -282,6 +335,7 @@ class DMAETransformer(BaseSeriesTransformer):
         self.lr_schedule = lr_schedule
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -322,7 +376,9 @@ class DMAETransformer(BaseSeriesTransformer):
             epochs = max(1, -(-steps // -(-n_train // batch)))
         return int(patch), int(batch), int(epochs), train_idx, valid_idx
 
+    @unfit_on_error
     def fit_panel(self, panel: Panel, *, train: bool = True) -> None:
+        from ..training._faults import fit_net
         from ..training._recipe import take_rows
 
         self._check_params()
@@ -338,7 +394,7 @@ class DMAETransformer(BaseSeriesTransformer):
         self.net_ = self._build_net(panel, device, seed, valid, steps)
         with torch_seed_scope(seed, device), verbose_logging(self.verbose):
             if train and self.max_epochs_ > 0:
-                self.net_.fit(take_rows(inputs, train_idx))
+                fit_net(self.net_, take_rows(inputs, train_idx), owner=type(self).__name__)
             else:
                 self.net_.initialize()
             self._recalibrate(panel)
@@ -374,7 +430,8 @@ class DMAETransformer(BaseSeriesTransformer):
         if self.teacher == "ema" and self.alignment_weight > 0:
             callbacks.append(("ema", EMATeacher(steps)))
         callbacks += training_callbacks(self.verbose, valid=valid is not None,
-                                        patience=self.patience)
+                                        patience=self.patience, callbacks=self.callbacks,
+                                        owner=type(self).__name__)
         if valid is None and self.validation_fraction > 0:
             logger.info(
                 "validation_fraction=%s leaves no validation series out of %d; "
@@ -433,13 +490,14 @@ class DMAETransformer(BaseSeriesTransformer):
     def _inference_batch(self) -> int:
         return max(getattr(self, "batch_size_", 64), 256)
 
-    def _run(self, fn, panel: Panel) -> np.ndarray:
+    def _run(self, fn, panel: Panel, what: str = "transform") -> np.ndarray:
         """``fn(x, observed, valid)`` of the eval-mode module over ``panel``, batched."""
         from ..training._recipe import run_batched
 
         self.net_.module_.eval()
         return run_batched(fn, self.feature_inputs(panel), self._inference_batch,
-                           self.net_.device, mixed_precision=True)
+                           self.net_.device, mixed_precision=True,
+                           what=f"{type(self).__name__}.{what}", setting=None)
 
     def encode_panel(self, panel: Panel) -> np.ndarray:
         module = self.net_.module_
@@ -468,16 +526,23 @@ class DMAETransformer(BaseSeriesTransformer):
         def reconstruct(x, observed, valid):
             return module.decode(module.encode(x, observed, valid), x.shape[1])
 
-        recon = self.scaler_.inverse_transform(self._run(reconstruct, panel))
+        recon = self.scaler_.inverse_transform(self._run(reconstruct, panel, "impute"))
         return np.where(panel.observed, panel.values, recon).astype(np.float32)
 
-    def score(self, X, y=None):
-        """Minus the masked reconstruction error (MSE in scaled units) on ``X``.
+    def score(self, X, y=None, *, mask_ratio=None, mean_span=None, per_channel=False,
+              random_state=None):
+        """Minus the masked reconstruction error on ``X``, on a fixed reference task.
 
-        Values are hidden with the same span masks as in training, drawn from a
-        generator seeded by ``random_state``, so the score is deterministic for a fitted
-        estimator. Higher is better, which lets ``GridSearchCV`` choose DMAE settings
-        without labels.
+        The values to reconstruct are hidden by a reference mask that depends only on
+        ``X`` and on the arguments here, never on the estimator's own masking
+        parameters (``mask_ratio``, ``mean_span``, ``patch_len``, ``mask_per_channel``)
+        nor on its ``random_state`` or ``batch_size``: two fitted estimators score the
+        same hidden values of the same ``X``, so ``GridSearchCV`` over the masking
+        parameters compares the candidates on one task. The mask is drawn once for
+        the whole panel: geometric spans of time steps (the span masking of Zerveas
+        et al. [2]_), by default hiding all channels of a step together, with at least
+        one observed value hidden. Higher is better, which lets ``GridSearchCV``
+        choose DMAE settings without labels.
 
         Parameters
         ----------
@@ -485,24 +550,59 @@ class DMAETransformer(BaseSeriesTransformer):
             The panel.
         y : None
             Ignored.
+        mask_ratio : float or None, default=None
+            Expected fraction of the values hidden, in (0, 1); None is 0.3 (between
+            the paper's 0.15 and skmts's default training ratio 0.6, so that neither
+            end of a usual grid is scored on its own training task).
+        mean_span : float or None, default=None
+            Mean length of a hidden span in time steps, >= 1; None is 3 (Zerveas et
+            al.'s), whatever ``patch_len`` the estimator tokenises with.
+        per_channel : bool, default=False
+            Draw the spans independently in each channel. The default hides whole
+            steps, which cannot be read off the other channels at the same step, so
+            the score measures what the model learned about time; it is also the
+            layout of the default training masks (``mask_per_channel=False``).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the reference mask; None is 0, fixed (not the estimator's
+            ``random_state``).
 
         Returns
         -------
         score : float
-            ``-MSE`` over hidden, observed values.
+            ``-MSE`` over the hidden, observed values, in the scaled units of the
+            estimator's per-channel standardisation (``scaler_``).
         """
+        from ..training._faults import retry_on_oom
+        from ..training._recipe import batches
+
         panel = self._check_panel(X)
+        ratio = SCORE_MASK_RATIO if mask_ratio is None else float(mask_ratio)
+        span = SCORE_MEAN_SPAN if mean_span is None else float(mean_span)
+        if not 0.0 < ratio < 1.0:
+            raise ValueError(f"mask_ratio must be in (0, 1); got {mask_ratio!r}.")
+        if not span >= 1.0:
+            raise ValueError(f"mean_span must be >= 1; got {mean_span!r}.")
+        seed = seed_from(0 if random_state is None else random_state)
+        hidden_all = score_mask(panel, ratio, span, seed, bool(per_channel))
+        inputs = self.feature_inputs(panel)
         module = self.net_.module_
         module.eval()
-        gen = torch.Generator().manual_seed(self._seed + 2)
-        total, count = 0.0, 0.0
-        with torch.no_grad():
-            for b in self._batches(panel):
-                hidden = self.net_.draw_mask(b["x"].shape, gen, "cpu").to(b["x"].device)
-                out = module(b["x"], b["observed"], b["valid"], hidden, with_teacher=False)
-                target = (b["observed"] & hidden & b["valid"][..., None]).sum().item()
-                loss = dmae_losses(out, b["x"], b["observed"], b["valid"], hidden)
-                total += loss["reconstruction"].item() * target
-                count += target
+
+        def run(size):
+            total, count = 0.0, 0.0
+            with torch.no_grad():
+                for start, b in zip(range(0, panel.n_samples, size),
+                                    batches(inputs, size, self.net_.device)):
+                    hidden = hidden_all[start : start + size].to(b["x"].device)
+                    out = module(b["x"], b["observed"], b["valid"], hidden,
+                                 with_teacher=False)
+                    target = (b["observed"] & hidden & b["valid"][..., None]).sum().item()
+                    loss = dmae_losses(out, b["x"], b["observed"], b["valid"], hidden)
+                    total += loss["reconstruction"].item() * target
+                    count += target
+            return total, count
+
+        total, count = retry_on_oom(run, self._inference_batch,
+                                    what=f"{type(self).__name__}.score", setting=None)
         return -total / max(count, 1.0)
 

@@ -26,23 +26,34 @@ from ..backbones._inputs import build_inputs
 from ..backbones._latent import PyPOTSFeatureModule, feature_width
 from ..backbones._pypots import BACKBONES, build_pypots_model, spec_for_model, spec_key
 from ..backbones._quiet import import_pypots, pypots_logging, rng_scope
+from ..training._faults import record_interrupt, unfit_on_error
 from ._base import POOLINGS, BaseSeriesTransformer
 
 __all__ = ["FrozenImputerTransformer"]
 
+_PUBLIC = {"forward": "transform"}  # feature-module method -> the public method, in messages
+
 
 class _SavedModel:
-    """A PyPOTS model serialised by ``torch.save`` (pickling stores bytes, loads anywhere)."""
+    """A PyPOTS model as pickling stores it: ``spec``, its description (table row,
+    constructor arguments, fitted extras; see :mod:`skmts._persist._pypots`), and
+    ``data``, its weights as ``torch.save(state_dict)`` bytes, which load with
+    ``weights_only=True`` on any machine. Pickles written before skmts stored ``spec``
+    hold the whole model in ``data`` (``spec`` is None)."""
 
-    def __init__(self, data: bytes, device: str):
+    def __init__(self, data: bytes, device: str, spec: dict | None = None):
         self.data = data
         self.device = device
+        self.spec = spec
 
 
 def _save_model(model, device: str) -> _SavedModel:
+    from .._persist._pypots import describe_model
+
+    spec, state = describe_model(model)
     buf = io.BytesIO()
-    torch.save(model, buf)
-    return _SavedModel(buf.getvalue(), device)
+    torch.save(state, buf)
+    return _SavedModel(buf.getvalue(), device, spec)
 
 
 def _load_model(saved: _SavedModel, map_location=None):
@@ -50,14 +61,28 @@ def _load_model(saved: _SavedModel, map_location=None):
 
     ``map_location`` (anything ``torch.load`` accepts) overrides that choice. Returns the
     model and the device it now lives on: a model trained on a GPU loads on a machine
-    without one.
+    without one. The model is rebuilt from skmts's backbone table and the weights are
+    read with ``torch.load(weights_only=True)``.
     """
     if map_location is None:
         dev = str(saved.device)
         map_location = dev if is_cuda(dev) and torch.cuda.is_available() else "cpu"
-    model = torch.load(io.BytesIO(saved.data), map_location=map_location, weights_only=False)
-    param = next(model.model.parameters(), None)
-    device = param.device if param is not None else torch.device("cpu")
+    spec = getattr(saved, "spec", None)
+    if spec is None:
+        # a pickle from an skmts that stored the whole model (cached backbones, e.g.
+        # benchmark-results/cache): unpickling it trusts the file anyway
+        model = torch.load(io.BytesIO(saved.data), map_location=map_location,
+                           weights_only=False)
+        param = next(model.model.parameters(), None)
+        device = param.device if param is not None else torch.device("cpu")
+    else:
+        from .._persist._pypots import rebuild_model
+
+        state = torch.load(io.BytesIO(saved.data), map_location=map_location,
+                           weights_only=True)
+        first = next(iter(state.values()), None)
+        device = first.device if first is not None else torch.device("cpu")
+        model = rebuild_model(spec, state, device=str(device))
     model.device = device  # PyPOTS sends batches to model.device
     return model, str(device)
 
@@ -108,7 +133,9 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         skmts's small defaults. Ignored when ``backbone`` is a model. ``d_k``/``d_v`` of
         SAITS and Transformer default to ``d_model // n_heads``.
     missing_rate : float, default=0.1
-        Fraction of values PyGrinder hides in the validation part (and in :meth:`score`).
+        Fraction of values PyGrinder hides in the validation part. :meth:`score` uses
+        its own fixed task (10 % MCAR by default), not this one, so that candidates with
+        different ``missing_rate`` are scored alike.
     missing_pattern : {"mcar", "seq", "block"}, default="mcar"
         PyGrinder pattern, as :func:`skmts.datasets.inject_missing` draws it: ``mcar``
         (values), ``seq`` (runs of 10 % of the series length, at least 2 steps, in one
@@ -173,6 +200,10 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         Number of channels seen during fit.
     n_timesteps_in_ : int
         Length of the longest series seen during fit.
+    feature_names_in_ : ndarray of str objects
+        The column names of a DataFrame seen in fit, when all are strings: the
+        channels of an (instance, time) MultiIndex frame, the time steps of a plain
+        (wide) frame. Only set then; later DataFrames must have the same columns.
 
     See Also
     --------
@@ -189,6 +220,17 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
     hidden state comes from an attention layer that mixes the samples of a batch, so these
     two are run one series at a time at inference (features never depend on which other
     series are transformed alongside). The first import of PyPOTS takes several seconds.
+
+    PyPOTS runs the pretraining loop itself, with no per-epoch hook, so this estimator
+    has no ``callbacks`` parameter (unlike the skorch-trained ones). Ctrl-C
+    (``KeyboardInterrupt``) during ``fit`` raises ``KeyboardInterrupt`` and leaves the
+    estimator unfitted: PyPOTS ends its loop quietly on Ctrl-C, which skmts detects and
+    turns back into the interrupt, so that a model trained for an arbitrary number of
+    epochs is never kept unnoticed. ``fit`` checks that the fitted model's features of
+    (the first 64) training series are finite and raises ``RuntimeError`` otherwise
+    (e.g. a diverged training: try a lower ``lr``). If the GPU runs out of memory at
+    inference, the batch size is halved (down to 1, with a warning) before a
+    ``RuntimeError`` is raised.
 
     References
     ----------
@@ -261,6 +303,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         self.epochs = epochs
 
     # ---- fit --------------------------------------------------------------------------
+    @unfit_on_error
     def fit_panel(self, panel: Panel, *, train: bool = True) -> None:
         self._epochs = self._check_epochs()
         device = resolve_device(self.device)
@@ -341,6 +384,31 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         self.device_ = device
         self.best_epoch_ = best_epoch
         self._n_features_out = feature_width(key, model.model, self.pooling)
+        self._check_finite_features(panel)
+
+    def _interrupted_message(self) -> str:
+        return (f"{type(self).__name__}.fit interrupted during PyPOTS pretraining; the "
+                "estimator is left unfitted (PyPOTS has no per-epoch hook, so the weights "
+                "trained so far are not kept).")
+
+    def _check_finite_features(self, panel: Panel, n: int = 64) -> None:
+        """``RuntimeError`` if the features of the first ``n`` fit series are not finite.
+
+        PyPOTS trains on through NaN losses (keeping its best epoch) and some
+        architectures give NaN on degenerate inputs; skmts never returns NaN features
+        silently.
+        """
+        sub = Panel(panel.values[:n], panel.observed[:n], panel.lengths[:n])
+        feats = self.encode_panel(sub)
+        if not np.isfinite(feats).all():
+            name = BACKBONES[self.backbone_name_].name
+            raise RuntimeError(
+                f"{type(self).__name__}: the fitted PyPOTS {name} "
+                f"gives non-finite features on the training series (first {len(feats)} "
+                f"checked): training diverged or the model does not suit these series. Try "
+                f"a lower lr (it is {self.lr:g}; try {self.lr / 10:g}), fewer max_epochs, "
+                "or another backbone."
+            )
 
     def _check_epochs(self) -> int:
         """``max_epochs``, or the deprecated ``epochs`` when it was set (with a warning)."""
@@ -387,13 +455,21 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
                 val_set = {"X": X_val, "X_ori": X_ori}
             else:
                 train_set, val_set = {"X": values}, None
-            try:
-                model.fit(train_set, val_set)
-            except (RuntimeError, ValueError) as err:
-                detail = "; ".join(errors) or str(err)
-                raise RuntimeError(
-                    f"pretraining PyPOTS {BACKBONES[key].name} failed: {detail}"
-                ) from err
+            with record_interrupt() as interrupt:
+                try:
+                    model.fit(train_set, val_set)
+                except (RuntimeError, ValueError) as err:
+                    if interrupt.hit:  # PyPOTS swallowed Ctrl-C, then found no best epoch
+                        raise KeyboardInterrupt(self._interrupted_message()) from err
+                    detail = "; ".join(errors) or str(err)
+                    if "nan" in detail.lower():
+                        detail += (f". The loss was NaN: try a lower lr (it is {self.lr:g}; "
+                                   f"try {self.lr / 10:g})")
+                    raise RuntimeError(
+                        f"pretraining PyPOTS {BACKBONES[key].name} failed: {detail}"
+                    ) from err
+            if interrupt.hit:  # PyPOTS ends its loop quietly on KeyboardInterrupt
+                raise KeyboardInterrupt(self._interrupted_message())
         # the best weights are already loaded into the model; PyPOTS's extra copy of them
         # would only make the pickle 50 % larger
         model.best_model_dict = None
@@ -444,7 +520,8 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         module = self._module(self.model_.model)
         module.eval()
         bs = self.batch_size if BACKBONES[self.backbone_name_].batch_independent else 1
-        return run_batched(getattr(module, method), inputs, bs, self.device_)
+        return run_batched(getattr(module, method), inputs, bs, self.device_,
+                           what=f"{type(self).__name__}.{_PUBLIC.get(method, method)}")
 
     def encode_panel(self, panel: Panel) -> np.ndarray:
         if panel.n_timesteps > self.n_steps_:
@@ -518,13 +595,19 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         out[~panel.valid] = np.nan
         return out.astype(np.float32, copy=False)
 
-    def score(self, X, y=None):
-        """Minus the imputation MAE on observed values hidden on purpose.
+    def score(self, X, y=None, *, missing_rate=None, missing_pattern=None,
+              random_state=None):
+        """Minus the imputation MAE on observed values hidden on purpose, on a fixed
+        reference task.
 
-        PyGrinder hides a fraction ``missing_rate`` of the observed values with
-        ``missing_pattern`` (the same values for a fixed ``random_state``); the model
-        imputes them; the score is ``-mean(|imputed - true|)`` over the hidden values, in
-        the data's units. Higher is better.
+        PyGrinder (:func:`skmts.datasets.inject_missing`) hides a fraction
+        ``missing_rate`` of the values with ``missing_pattern``; the model imputes them;
+        the score is ``-mean(|imputed - true|)`` over the observed values hidden, in the
+        data's units. Higher is better. The hidden values depend only on ``X`` and on
+        the arguments here, never on the estimator's own ``missing_rate``,
+        ``missing_pattern`` (its validation task) or ``random_state``: two fitted
+        estimators score the same hidden values of the same ``X``, so ``GridSearchCV``
+        compares candidates on one task.
 
         Parameters
         ----------
@@ -532,6 +615,14 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
             The panel.
         y : None
             Ignored.
+        missing_rate : float or None, default=None
+            Fraction of the values hidden, in (0, 1); None is 0.1 (at least one
+            observed value is always hidden).
+        missing_pattern : {"mcar", "seq", "block"} or None, default=None
+            PyGrinder pattern (see the ``missing_pattern`` parameter); None is "mcar".
+        random_state : int or None, default=None
+            Seeds the hidden values; None is 0, fixed (not the estimator's
+            ``random_state``).
 
         Returns
         -------
@@ -539,8 +630,16 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
             Minus the mean absolute imputation error.
         """
         panel = self._check_panel(X)
-        seed = seed_from(self.random_state)
-        masked = _scoring_mask(panel.values, self.missing_pattern, self.missing_rate, seed)
+        rate = 0.1 if missing_rate is None else float(missing_rate)
+        pattern = "mcar" if missing_pattern is None else missing_pattern
+        if not 0.0 < rate < 1.0:
+            raise ValueError(f"missing_rate must be in (0, 1); got {missing_rate!r}.")
+        if pattern not in ("mcar", "seq", "block"):
+            raise ValueError(
+                f"missing_pattern must be 'mcar', 'seq' or 'block'; got {missing_pattern!r}."
+            )
+        seed = seed_from(0 if random_state is None else random_state)
+        masked = _scoring_mask(panel.values, pattern, rate, seed)
         hidden = panel.observed & np.isnan(masked)
         masked_panel = Panel(masked, ~np.isnan(masked), panel.lengths)
         imputed = self.impute_panel(masked_panel)

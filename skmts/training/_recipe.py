@@ -10,10 +10,14 @@ everywhere:
 * :func:`training_callbacks`: early stopping on ``valid_loss`` (``train_loss`` without a
   validation part; the best weights are restored only when there is one) and a
   progress bar with ``verbose >= 1``; skorch's messages go to the ``"skmts"`` logger;
-* :func:`train_net`: a classifier or regressor net around a module;
+  a guard that stops training on a NaN or infinite loss; then an estimator's own
+  ``callbacks`` (cloned for each fit), then the :func:`extra_callbacks`;
+* :func:`train_net`: a classifier or regressor net around a module (Ctrl-C: the net
+  trained so far, with a warning; see :mod:`skmts.training._faults`);
 * :func:`infer`: skorch inference that leaves the global torch RNG as found;
 * :func:`batches` and :func:`run_batched`: a module over a dict of arrays, a batch at a
-  time, under ``torch.no_grad()`` (bfloat16 autocast on CUDA where asked);
+  time, under ``torch.no_grad()`` (bfloat16 autocast on CUDA where asked); both retry
+  with half the batch size when CUDA runs out of memory;
 * :func:`extra_callbacks`: a context in which every net trained also gets the given
   skorch callbacks (model selection's pruning and interrupt guard use it, so that no
   estimator parameter has to carry an Optuna trial through ``clone``).
@@ -33,6 +37,7 @@ from sklearn.utils.validation import column_or_1d
 from torch import nn
 
 from .._utils import is_cuda, logger, torch_seed_scope, verbose_logging
+from ._faults import fit_net, retry_on_oom
 
 __all__ = [
     "autocast",
@@ -60,9 +65,10 @@ _EXTRA_CALLBACKS: contextvars.ContextVar[tuple] = contextvars.ContextVar(
 def extra_callbacks(*callbacks):
     """Add skorch ``callbacks`` to every net :func:`training_callbacks` builds inside.
 
-    The callbacks come after skmts's own (early stopping, progress bar), in the order
-    given; nested contexts add to the outer ones. The context is local to the current
-    thread (a :class:`contextvars.ContextVar`).
+    The callbacks come after skmts's own (early stopping, progress bar) and after an
+    estimator's ``callbacks`` parameter, in the order given, and are used as they are
+    (not cloned); nested contexts add to the outer ones. The context is local to the
+    current thread (a :class:`contextvars.ContextVar`).
     """
     token = _EXTRA_CALLBACKS.set(_EXTRA_CALLBACKS.get() + tuple(callbacks))
     try:
@@ -71,17 +77,29 @@ def extra_callbacks(*callbacks):
         _EXTRA_CALLBACKS.reset(token)
 
 
-def training_callbacks(verbose: int, *, valid: bool, patience):
-    """skorch callbacks for early stopping and progress display (then any
-    :func:`extra_callbacks`)."""
-    from skorch.callbacks import EarlyStopping, ProgressBar
+def training_callbacks(verbose: int, *, valid: bool, patience, callbacks=None,
+                       owner: str = "skmts", hint=None):
+    """skorch callbacks: skmts's own, then the user's ``callbacks``, then any
+    :func:`extra_callbacks`.
 
-    callbacks = []
+    skmts's own are a guard against a NaN or infinite loss (``RuntimeError`` naming
+    ``owner``; ``hint`` names the learning rate to lower), early stopping and a progress
+    bar; ``callbacks`` (an estimator's parameter: skorch callbacks or ``(name,
+    callback)`` pairs) are checked and cloned (:func:`~skmts.training._faults.user_callbacks`).
+    Early stopping takes effect after every callback has seen the epoch (a last
+    ``StopTraining`` callback ends training).
+    """
+    from skorch.callbacks import ProgressBar
+
+    from ._callbacks import DeferredEarlyStopping, FiniteLossGuard, StopTraining
+    from ._faults import user_callbacks
+
+    out = [("finite_loss", FiniteLossGuard(owner=owner, hint=hint))]
     if patience is not None:
-        callbacks.append(
+        out.append(
             (
                 "early_stopping",
-                EarlyStopping(
+                DeferredEarlyStopping(
                     monitor="valid_loss" if valid else "train_loss",
                     patience=patience,
                     load_best=valid,
@@ -90,9 +108,12 @@ def training_callbacks(verbose: int, *, valid: bool, patience):
             )
         )
     if verbose >= 1:
-        callbacks.append(("progress_bar", ProgressBar()))
-    callbacks += [(f"extra_{i}", cb) for i, cb in enumerate(_EXTRA_CALLBACKS.get())]
-    return callbacks
+        out.append(("progress_bar", ProgressBar()))
+    out += user_callbacks(callbacks, owner=owner)
+    out += [(f"extra_{i}", cb) for i, cb in enumerate(_EXTRA_CALLBACKS.get())]
+    if patience is not None:
+        out.append(("stop_training", StopTraining("early_stopping")))
+    return out
 
 
 def noop(*args, **kwargs):
@@ -128,14 +149,17 @@ def take_rows(X, idx):
 
 def train_net(kind, module, X, y, *, lr, max_epochs, batch_size, weight_decay,
                validation_fraction, patience, device, seed, verbose, n_classes=None,
-               param_groups=None):
+               param_groups=None, callbacks=None, owner="skmts", hint=None):
     """Train ``module`` on ``(X, y)`` with skorch and return the fitted net.
 
     ``kind`` is "classifier" (``y`` int64 class indices, cross-entropy on logits) or
     "regressor" (``y`` float32 of shape (n, n_outputs), mean squared error). ``X`` is
     a float32 array or a dict of arrays passed to ``module.forward`` by name.
     ``param_groups`` is skorch's ``optimizer__param_groups`` (e.g. a smaller learning
-    rate for ``"encoder.*"``). Everything random runs under ``seed``.
+    rate for ``"encoder.*"``). Everything random runs under ``seed``. ``callbacks`` are
+    the user's skorch callbacks, after skmts's own (:func:`training_callbacks`);
+    ``owner`` names the estimator in warnings and errors. Ctrl-C ends training with a
+    warning and returns the net trained so far (:func:`~skmts.training._faults.fit_net`).
     """
     from skorch import NeuralNetClassifier, NeuralNetRegressor
     from skorch.dataset import Dataset
@@ -162,7 +186,8 @@ def train_net(kind, module, X, y, *, lr, max_epochs, batch_size, weight_decay,
         train_split=(
             predefined_split(Dataset(take_rows(X, valid_idx), y[valid_idx])) if valid else None
         ),
-        callbacks=training_callbacks(verbose, valid=valid, patience=patience),
+        callbacks=training_callbacks(verbose, valid=valid, patience=patience,
+                                     callbacks=callbacks, owner=owner, hint=hint),
         callbacks__print_log__sink=logger.info if verbose >= 1 else noop,
         device=device,
         verbose=int(verbose >= 1),
@@ -176,7 +201,7 @@ def train_net(kind, module, X, y, *, lr, max_epochs, batch_size, weight_decay,
     else:
         net = NeuralNetRegressor(criterion=nn.MSELoss, **kwargs)
     with torch_seed_scope(seed, device), verbose_logging(verbose):
-        net.fit(X_train, y_train)
+        fit_net(net, X_train, y_train, owner=owner)
     return net
 
 
@@ -203,14 +228,26 @@ def scale_targets(y):
     return ((y2 - mean) / scale).astype(np.float32), mean, scale
 
 
-def infer(net, X, method):
+def infer(net, X, method, *, what="inference", setting="batch_size"):
     """``net.<method>(X)`` leaving the global torch RNG as found.
 
     Iterating a DataLoader draws a base seed from the global generator even without
-    shuffling, so prediction would otherwise advance the caller's RNG.
+    shuffling, so prediction would otherwise advance the caller's RNG. On CUDA
+    out-of-memory the call is retried with half ``net.batch_size``, down to 1
+    (:func:`~skmts.training._faults.retry_on_oom`; ``what`` names it in messages,
+    ``setting`` the parameter to suggest).
     """
-    with torch.random.fork_rng(devices=[]):
-        return getattr(net, method)(X)
+
+    def run(batch_size):
+        previous = net.batch_size
+        net.batch_size = batch_size
+        try:
+            with torch.random.fork_rng(devices=[]):
+                return getattr(net, method)(X)
+        finally:
+            net.batch_size = previous
+
+    return retry_on_oom(run, net.batch_size, what=what, setting=setting)
 
 
 def unscale_targets(pred, mean, scale, one_d: bool):
@@ -235,16 +272,24 @@ def batches(inputs: dict, batch_size: int, device):
                for k, v in inputs.items()}
 
 
-def run_batched(fn, inputs: dict, batch_size: int, device, *, mixed_precision=False):
+def run_batched(fn, inputs: dict, batch_size: int, device, *, mixed_precision=False,
+                what="inference", setting="batch_size"):
     """``fn(**batch)`` over ``inputs`` a batch at a time, under ``torch.no_grad()``.
 
     Returns the outputs concatenated along the first axis as a float32 numpy array.
     ``mixed_precision`` runs under :func:`autocast` (bfloat16 on CUDA, nothing on the
-    CPU). Modules are not switched to eval mode here: the caller does that.
+    CPU). Modules are not switched to eval mode here: the caller does that. On CUDA
+    out-of-memory the whole pass is retried with half the batch size, down to 1
+    (:func:`~skmts.training._faults.retry_on_oom`; ``what`` names the call in messages,
+    ``setting`` the parameter to suggest, None for none).
     """
-    out = []
-    context = autocast(device) if mixed_precision else contextlib.nullcontext()
-    with torch.no_grad(), context:
-        for batch in batches(inputs, batch_size, device):
-            out.append(fn(**batch).detach().float().cpu().numpy())
-    return np.concatenate(out).astype(np.float32, copy=False)
+
+    def run(size):
+        out = []
+        context = autocast(device) if mixed_precision else contextlib.nullcontext()
+        with torch.no_grad(), context:
+            for batch in batches(inputs, size, device):
+                out.append(fn(**batch).detach().float().cpu().numpy())
+        return np.concatenate(out).astype(np.float32, copy=False)
+
+    return retry_on_oom(run, batch_size, what=what, setting=setting)

@@ -118,7 +118,8 @@ def test_get_params_is_clean():
     params = MLPHeadClassifier().get_params()
     assert set(params) == {
         "hidden_size", "n_layers", "dropout", "standardize", "lr", "max_epochs", "batch_size",
-        "weight_decay", "validation_fraction", "patience", "device", "random_state", "verbose",
+        "weight_decay", "validation_fraction", "patience", "callbacks", "device",
+        "random_state", "verbose",
     }
     assert "module" not in LinearHeadRegressor().get_params()
 

@@ -152,8 +152,9 @@ def test_interrupt_guard_turns_skorch_swallowed_ctrl_c_into_an_interrupt():
     X = np.random.default_rng(0).normal(size=(40, 3))
     y = np.array([0, 1] * 20)
     with extra_callbacks(CtrlC()):
-        # without the guard, fit returns a half-trained head as if nothing happened
-        head = LinearHeadClassifier(max_epochs=20, patience=None, random_state=0).fit(X, y)
+        # without the guard, fit returns the head trained so far (with a warning)
+        with pytest.warns(UserWarning, match="interrupted at epoch 2"):
+            head = LinearHeadClassifier(max_epochs=20, patience=None, random_state=0).fit(X, y)
         assert len(head.net_.history) == 2
         with pytest.raises(KeyboardInterrupt), interrupt_guard():
             LinearHeadClassifier(max_epochs=20, patience=None, random_state=0).fit(X, y)
@@ -231,3 +232,16 @@ def test_results_json_has_no_password_and_a_self_contained_report(data_file, tmp
     assert meta["storage"] == f"journal:{journal}"
     for name in ("results.csv", "trials.csv", "score_per_setup.png", "latency.png"):
         assert (out / name).exists()
+
+
+def test_compare_on_regression_targets(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(36, 16, 2)).cumsum(axis=1)
+    y = X[:, -4:, 0].mean(axis=1)
+    space = _space(task="regression", heads=["linear", "ridge"], modes=["modular", "end-to-end"])
+    result = compare(X[:24], y[:24], X[24:], y[24:], space=space, n_trials=3, cv=2,
+                     output_dir=tmp_path, verbose=False)
+    res = result.results
+    assert set(res["head"]) <= {"linear", "ridge"} and "minirocket" in set(res.backbone)
+    assert np.isfinite(res.test_score).all()  # R², may be negative on 12 test series
+    assert len(result.trials) == 3
