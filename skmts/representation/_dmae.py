@@ -494,10 +494,12 @@ class DMAETransformer(BaseSeriesTransformer):
         """``fn(x, observed, valid)`` of the eval-mode module over ``panel``, batched."""
         from ..training._recipe import run_batched
 
+        from ..training._recipe import in_chunks
+
         self.net_.module_.eval()
-        return run_batched(fn, self.feature_inputs(panel), self._inference_batch,
-                           self.net_.device, mixed_precision=True,
-                           what=f"{type(self).__name__}.{what}", setting=None)
+        return in_chunks(lambda part: run_batched(
+            fn, self.feature_inputs(part), self._inference_batch, self.net_.device,
+            mixed_precision=True, what=f"{type(self).__name__}.{what}", setting=None), panel)
 
     def encode_panel(self, panel: Panel) -> np.ndarray:
         module = self.net_.module_

@@ -524,9 +524,11 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
                            what=f"{type(self).__name__}.{_PUBLIC.get(method, method)}")
 
     def encode_panel(self, panel: Panel) -> np.ndarray:
+        from ..training._recipe import in_chunks
+
         if panel.n_timesteps > self.n_steps_:
             return self._encode_windows(panel)
-        return self._run("forward", self.feature_inputs(panel))
+        return in_chunks(lambda part: self._run("forward", self.feature_inputs(part)), panel)
 
     def _encode_windows(self, panel: Panel) -> np.ndarray:
         """Features of a panel with series longer than ``n_steps_``.

@@ -44,6 +44,7 @@ __all__ = [
     "batches",
     "encode_labels",
     "extra_callbacks",
+    "in_chunks",
     "infer",
     "noop",
     "run_batched",
@@ -254,6 +255,25 @@ def unscale_targets(pred, mean, scale, one_d: bool):
     """Undo :func:`scale_targets` on predictions (float64; 1-D when ``one_d``)."""
     pred = np.asarray(pred, dtype=np.float64).reshape(-1, len(mean)) * scale + mean
     return pred.ravel() if one_d else pred
+
+
+#: rows of a panel turned into model inputs at a time at inference: the float copies made
+#: for scaling and masking then stay bounded (~8 MB per step and channel) however large
+#: the panel is
+CHUNK_ROWS = 8192
+
+
+def in_chunks(fn, panel, rows: int | None = None) -> np.ndarray:
+    """``fn(panel[i:i + rows])`` over consecutive row chunks of ``panel``, concatenated.
+
+    Inference streams through a large panel this way: each chunk's inputs (scaled,
+    masked, padded copies) are built, run and dropped before the next one.
+    """
+    n = panel.n_samples
+    rows = CHUNK_ROWS if rows is None else rows
+    if n <= rows:
+        return fn(panel)
+    return np.concatenate([fn(panel[start : start + rows]) for start in range(0, n, rows)])
 
 
 def autocast(device):
