@@ -25,6 +25,8 @@ if ! python -c "import torch" 2>/dev/null; then
   fi
 fi
 
-python -m pip install -q -c requirements/constraints.txt -e ".[test,benchmark,compare]" 2>&1 \
+# PYTHONWARNINGS: setuptools' notes on editable installs would fill a screen
+PYTHONWARNINGS=ignore python -m pip install -q -c requirements/constraints.txt \
+  -e ".[test,benchmark,compare]" 2>&1 \
   | grep -v "^WARNING: Location" || true
 python -c "import skmts, torch, sklearn, skorch; print('setup: skmts', skmts.__version__, '| torch', torch.__version__, '| scikit-learn', sklearn.__version__)"
