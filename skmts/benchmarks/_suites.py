@@ -191,6 +191,11 @@ def inference_job(job: dict) -> dict:
     emb.transform(X[:8])  # first-call costs outside the timing
     with _Timer() as tr:
         F = emb.transform(X)
+    import resource
+
+    # peak resident memory so far (fit + transform), before the bare forward builds its
+    # whole-panel input tensors; Linux reports KiB
+    transform_peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from ..representation import check_panel
 
     panel = check_panel(emb, X, reset=False)
@@ -205,4 +210,5 @@ def inference_job(job: dict) -> dict:
     return {"fit_s": fit.seconds, "transform_s": tr.seconds, "bare_s": bare.seconds,
             "series_per_s": n / tr.seconds, "bare_series_per_s": n / bare.seconds,
             "throughput_ratio": bare.seconds / tr.seconds, "n_features": int(F.shape[1]),
-            "input_mib": X.nbytes / 2**20, "bare_batch": batch, **_torch_info()}
+            "input_mib": X.nbytes / 2**20, "transform_peak_mib": transform_peak_mib,
+            "bare_batch": batch, **_torch_info()}

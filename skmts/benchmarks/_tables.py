@@ -176,11 +176,12 @@ def _inference_tables(records) -> str:
                      f"{np.mean(_metric(rs, 'series_per_s')):,.0f}",
                      f"{np.mean(_metric(rs, 'bare_series_per_s')):,.0f}",
                      f"{100 * np.mean(_metric(rs, 'throughput_ratio')):.0f} %",
+                     _mean_std(_metric(rs, "transform_peak_mib"), 0, False),
                      _mean_std(_metric(rs, "peak_rss_mib"), 0, False),
                      f"{last['input_mib']:.0f}", str(len(rs))])
     return _table(["panel", "backbone", "fit (s)", "transform (s)", "series/s",
-                   "bare forward series/s", "of bare", "peak memory (MiB)", "input (MiB)",
-                   "runs"], rows) + (
+                   "bare forward series/s", "of bare", "peak memory, fit + transform (MiB)",
+                   "peak memory, job (MiB)", "input (MiB)", "runs"], rows) + (
         "\n\nThe backbone (defaults; SAITS as `FrozenImputerTransformer('saits')`) is "
         "fitted on the first 256 series of a float32 panel of Gaussian random walks, then "
         "`transform` runs on the whole panel: validation, scaling, batching and the copy "
@@ -188,7 +189,9 @@ def _inference_tables(records) -> str:
         "(`feature_module()`, eval mode) run under `torch.no_grad()` on ready-made input "
         "tensors, a batch at a time (256 series for DMAE, the estimator's `batch_size` "
         "for SAITS), nothing else. Peak memory = peak resident set size of the job's "
-        "process (interpreter, libraries, the input panel and the features included)."
+        "process (interpreter, libraries, the input panel and the features included): up "
+        "to the end of `transform`, and for the whole job (the bare forward's whole-panel "
+        "input tensors included)."
     )
 
 
