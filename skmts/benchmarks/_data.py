@@ -1,9 +1,10 @@
-"""Data for the benchmark jobs: shipped datasets with injected missingness, label subsets,
-interpolation and imputation error."""
+"""Data for the benchmark jobs: shipped datasets with injected missingness, label subsets
+and imputation error (row selection and interpolation: ``skmts.model_selection``)."""
 
 from __future__ import annotations
 
 import numpy as np
+
 
 def load_setting(dataset: str, setting: str, seed: int):
     """Train/test data with the setting's missingness injected (same masks for every method).
@@ -36,35 +37,8 @@ def _series(X) -> list[np.ndarray]:
     return [np.asarray(s) if np.ndim(s) == 2 else np.asarray(s)[:, None] for s in X]
 
 
-def _like(series: list[np.ndarray], X):
-    return np.stack(series) if isinstance(X, np.ndarray) else series
-
-
-def _take(X, idx):
-    return X[idx] if isinstance(X, np.ndarray) else [X[i] for i in idx]
-
-
 def _n(X) -> int:
     return X.shape[0] if isinstance(X, np.ndarray) else len(X)
-
-
-def interpolate_linear(X):
-    """Fill NaN by linear interpolation along time, per series and channel.
-
-    Leading and trailing gaps take the nearest observed value; a channel with no
-    observed value in a series becomes 0.
-    """
-    out = []
-    for s in _series(X):
-        s = np.array(s, dtype=np.float64)
-        t = np.arange(s.shape[0])
-        for c in range(s.shape[1]):
-            obs = ~np.isnan(s[:, c])
-            if obs.all():
-                continue
-            s[:, c] = np.interp(t, t[obs], s[obs, c]) if obs.any() else 0.0
-        out.append(s)
-    return _like(out, X)
 
 
 def injected_mae(X_complete, X_missing, X_imputed) -> tuple[float, int, int]:

@@ -13,12 +13,12 @@ from ._data import (
     _fit_length_guard,
     _length_params,
     _n,
-    _take,
     injected_mae,
-    interpolate_linear,
     label_subset,
     load_setting,
 )
+from ..model_selection._objective import take as _take
+from ..model_selection._reference import interpolate_linear
 from ._methods import (
     _add_preprocessing,
     _backbone,

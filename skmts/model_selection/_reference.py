@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MiniRocketReference", "minirocket_for", "to_sktime", "warm_minirocket"]
+__all__ = ["MiniRocketReference", "interpolate_linear", "minirocket_for", "to_sktime",
+           "warm_minirocket"]
 
 
 def to_sktime(X):
@@ -82,7 +83,7 @@ class MiniRocketReference:
     def fit(self, X_unlabelled, X, y):
         from sklearn.linear_model import RidgeClassifierCV, RidgeCV
 
-        X_unlabelled, X = _interpolate(X_unlabelled), _interpolate(X)
+        X_unlabelled, X = interpolate_linear(X_unlabelled), interpolate_linear(X)
         warm_minirocket(X, self.random_state)
         self.transformer_ = minirocket_for(X, self.random_state)
         self.transformer_.fit(to_sktime(X_unlabelled))
@@ -92,7 +93,7 @@ class MiniRocketReference:
         return self
 
     def features(self, X, interpolated=False):
-        X = X if interpolated else _interpolate(X)
+        X = X if interpolated else interpolate_linear(X)
         return np.asarray(self.transformer_.transform(to_sktime(X)))
 
     def predict(self, X):
@@ -106,21 +107,25 @@ class MiniRocketReference:
         return int(np.size(self.head_.coef_) + np.size(self.head_.intercept_))
 
 
-def _interpolate(X):
-    """Linear interpolation of NaN along time, per series and channel (a copy)."""
-    def fill(s):
-        s = np.array(s, dtype=np.float64).reshape(len(s), -1)
-        t = np.arange(len(s))
-        for c in range(s.shape[1]):
-            col = s[:, c]
-            ok = ~np.isnan(col)
-            if ok.all():
-                continue
-            col[~ok] = np.interp(t[~ok], t[ok], col[ok]) if ok.any() else 0.0
-        return s
+def interpolate_linear(X):
+    """Fill NaN by linear interpolation along time, per series and channel (a float64 copy).
 
+    Leading and trailing gaps take the nearest observed value; a channel with no observed
+    value in a series becomes 0. A 3-D (or 2-D univariate) array gives a 3-D array, a
+    list of series a list.
+    """
     if isinstance(X, np.ndarray):
-        if not np.isnan(X).any():
-            return X
-        return np.stack([fill(s) for s in X])
-    return [fill(s) for s in X]
+        series = list(X if X.ndim == 3 else X[:, :, None])
+    else:
+        series = [np.asarray(s) if np.ndim(s) == 2 else np.asarray(s)[:, None] for s in X]
+    out = []
+    for s in series:
+        s = np.array(s, dtype=np.float64)
+        t = np.arange(s.shape[0])
+        for c in range(s.shape[1]):
+            obs = ~np.isnan(s[:, c])
+            if obs.all():
+                continue
+            s[:, c] = np.interp(t, t[obs], s[obs, c]) if obs.any() else 0.0
+        out.append(s)
+    return np.stack(out) if isinstance(X, np.ndarray) else out

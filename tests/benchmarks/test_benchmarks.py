@@ -234,7 +234,8 @@ def test_label_subset_is_stratified_with_one_per_class_at_least():
 
 
 def test_interpolation_and_injected_mae():
-    from skmts.benchmarks._data import injected_mae, interpolate_linear
+    from skmts.benchmarks._data import injected_mae
+    from skmts.model_selection._reference import interpolate_linear
 
     full = np.array([[[0.0], [1.0], [2.0], [3.0], [4.0]]])
     miss = np.array([[[np.nan], [1.0], [np.nan], [3.0], [np.nan]]])
