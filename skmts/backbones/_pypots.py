@@ -140,6 +140,12 @@ class BackboneSpec:
         Attributes that the PyPOTS model's ``fit`` computes and inference needs (CSAI's
         ``intervals``, which ``load()`` does not restore): a model passed in without them
         is refused.
+    masked_training : bool
+        True when PyPOTS pretrains the model to impute artificially hidden values
+        (``DatasetForSAITS``'s masked-imputation task): skmts then draws those values
+        with PyGrinder in ``missing_pattern`` (:func:`~._masked.fit_masked`). False: the
+        model's own ``fit`` runs (the RNNs train on reconstructing the values they see,
+        so hidden values would only be taken away, never be a target).
     label : str
         How the backbone is written in reports (its paper's spelling); the PyPOTS class
         name when empty.
@@ -155,6 +161,7 @@ class BackboneSpec:
     adapt: Callable | None = field(default=None, repr=False)
     untrained: Callable | None = field(default=None, repr=False)
     fit_state: tuple = ()
+    masked_training: bool = False
     label: str = ""
 
     @property
@@ -177,6 +184,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         hooks=("encoder.reduce_dim_beta",),  # input = 2nd DMSA block output (B, T, d_model)
         inputs="masked",
         adapt=_attention_params,
+        masked_training=True,
     ),
     "transformer": BackboneSpec(
         name="Transformer",
@@ -185,6 +193,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         hooks=("output_projection",),  # input = encoder output (B, T, d_model)
         inputs="masked",
         adapt=_attention_params,
+        masked_training=True,
     ),
     "timesnet": BackboneSpec(
         name="TimesNet",
@@ -194,6 +203,7 @@ BACKBONES: dict[str, BackboneSpec] = {
         inputs="masked",
         batch_independent=False,
         adapt=_timesnet_params,
+        masked_training=True,
     ),
     "brits": BackboneSpec(
         name="BRITS",

@@ -37,6 +37,19 @@ def _series(X) -> list[np.ndarray]:
     return [np.asarray(s) if np.ndim(s) == 2 else np.asarray(s)[:, None] for s in X]
 
 
+def resample(X: np.ndarray, length: int) -> np.ndarray:
+    """An equal-length panel (n, T, C) linearly resampled along time to ``length`` steps
+    (both ends kept); NaN stays NaN where a neighbour is missing."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.shape[1] == length:
+        return X.copy()
+    pos = np.linspace(0, X.shape[1] - 1, length)
+    left = np.floor(pos).astype(int)
+    right = np.minimum(left + 1, X.shape[1] - 1)
+    w = (pos - left)[None, :, None]
+    return (1 - w) * X[:, left] + w * X[:, right]
+
+
 def _n(X) -> int:
     return X.shape[0] if isinstance(X, np.ndarray) else len(X)
 

@@ -9,7 +9,8 @@ import inspect
 from ..backbones._pypots import BACKBONES
 from ._harness import Job
 
-SUITES = ("classification", "ablation", "missing", "e2e", "long", "inference")
+SUITES = ("classification", "ablation", "missing", "e2e", "long", "inference", "regression",
+          "transfer", "sktime")
 CLASSIFICATION_DATASETS = (
     "BasicMotions", "JapaneseVowels", "ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf",
 )
@@ -22,9 +23,12 @@ QUICK_DATASETS = {
     "ablation": ("BasicMotions", "JapaneseVowels"),
     "missing": ("BasicMotions", "JapaneseVowels"),
     "e2e": ("BasicMotions", "JapaneseVowels"),
+    "regression": ("Covid3Month",),
+    "transfer": ("GunPoint", "ItalyPowerDemand"),
+    "sktime": ("BasicMotions",),
 }
 DEFAULT_SEEDS = {"classification": 3, "ablation": 3, "missing": 3, "e2e": 5, "long": 1,
-                 "inference": 1}
+                 "inference": 1, "regression": 3, "transfer": 3, "sktime": 1}
 # the long-series check: a panel of univariate random walks, (n_samples, n_timesteps)
 LONG_PANEL = (100, 2000)
 QUICK_LONG_PANEL = (20, 300)
@@ -50,12 +54,32 @@ E2E_BACKBONES = ("dmae",)
 E2E_KINDS = ("modular", "e2e", "scratch")
 HEADS = ("linear", "mlp")
 
+# regression: the modular paper's claim that regression needs a deeper head than
+# classification; every backbone, modular (RidgeCV / linear / MLP head) and end-to-end
+REGRESSION_DATASETS = ("Covid3Month", "Tecator")
+REGRESSION_SETTINGS = ("complete", "mcar-0.3")
+QUICK_REGRESSION_SETTINGS = ("mcar-0.3",)
+# transfer: pretrain on one univariate dataset, classify another; every series is
+# resampled to TRANSFER_LENGTH steps so that one fixed-length PyPOTS model reads them all
+TRANSFER_DATASETS = ("ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf")
+TRANSFER_LENGTH = 128
+# sktime: skmts's adapters beside sktime's MiniRocket and its torch FCN, in sktime's
+# ClassificationBenchmark on shuffled K folds of train + test
+SKTIME_METHODS = ("dmae-modular", "dmae-e2e", "saits-modular", "saits-e2e", "minirocket",
+                  "fcn-torch")
+QUICK_SKTIME_METHODS = ("dmae-modular", "saits-e2e", "fcn-torch")
+SKTIME_FOLDS = 3
+# FCN's default is 2000 epochs (hours per dataset on 2 CPU cores); 200 is still about
+# 10x the optimiser steps skmts's backbones take
+SKTIME_FCN_EPOCHS = 200
+
 # Budgets for --quick: a smoke test of every code path, not a measurement.
 QUICK_BUDGET = {
     "dmae": {"max_epochs": 2},
     "frozen": {"max_epochs": 2},
     "head": {"max_epochs": 5},
     "e2e": {},  # end-to-end fine-tuning follows the head's recipe (its max_epochs)
+    "fcn": {"num_epochs": 2},
 }
 
 # (label, DMAETransformer parameters, with a random-initialisation twin) of the ablation;
@@ -83,6 +107,7 @@ _ABLATED = ("alignment_weight", "patch_len", "n_conv_blocks", "mask_ratio", "mea
 # job functions live in _suites (their "module:function" is part of each job's
 # configuration hash, so moving them would make every stored result look undone)
 _TARGET = "skmts.benchmarks._suites:"
+_CLAIMS = "skmts.benchmarks._claims:"
 
 
 @dataclasses.dataclass
@@ -131,6 +156,9 @@ def plan(suite: str, opts: Options) -> list[Job]:
         "e2e": _plan_e2e,
         "long": _plan_long,
         "inference": _plan_inference,
+        "regression": _plan_regression,
+        "transfer": _plan_transfer,
+        "sktime": _plan_sktime,
     }[suite]
     jobs = [job for job in planner(opts) if opts.keep(job.method)]
     return [dataclasses.replace(job, workdir=str(opts.workdir)) for job in jobs]
@@ -270,4 +298,65 @@ def _plan_e2e(opts: Options) -> list[Job]:
                                                 setting, seed, _TARGET + "e2e_job", params))
                     jobs.append(Job("e2e", dataset, "minirocket", setting, seed,
                                     _TARGET + "e2e_job", {**base, "kind": "minirocket"}))
+    return jobs
+
+
+def _backbone_budget(name: str, opts: Options) -> dict:
+    return opts.budget("dmae" if name == "dmae" else "frozen")
+
+
+def _plan_regression(opts: Options) -> list[Job]:
+    backbones = opts.backbones or (("dmae", "saits") if opts.quick
+                                   else ("dmae", *FROZEN_BACKBONES))
+    settings = opts.settings_for(QUICK_REGRESSION_SETTINGS if opts.quick
+                                 else REGRESSION_SETTINGS)
+    jobs = []
+    for dataset in opts.datasets_for("regression", REGRESSION_DATASETS):
+        for seed in range(opts.n_seeds("regression")):
+            for missing in settings:
+                jobs.append(Job("regression", dataset, "minirocket", missing, seed,
+                                _CLAIMS + "regression_job",
+                                {"missing": missing, "kind": "minirocket"}))
+                for name in backbones:
+                    for kind in ("modular", "e2e"):
+                        params = {"missing": missing, "kind": kind, "backbone": name,
+                                  "budget": _backbone_budget(name, opts),
+                                  "head_budget": opts.budget("head")}
+                        jobs.append(Job("regression", dataset, f"{name}-{kind}", missing,
+                                        seed, _CLAIMS + "regression_job", params))
+    return jobs
+
+
+def _plan_transfer(opts: Options) -> list[Job]:
+    """One job per (source, backbone, seed); it scores every target dataset."""
+    backbones = opts.backbones or (("dmae", "saits") if opts.quick
+                                   else ("dmae", *FROZEN_BACKBONES))
+    datasets = opts.datasets_for("transfer", TRANSFER_DATASETS)
+    length = 32 if opts.quick else TRANSFER_LENGTH
+    return [Job("transfer", source, name, f"length={length}", seed,
+                _CLAIMS + "transfer_job",
+                {"targets": list(datasets), "length": length,
+                 "budget": _backbone_budget(name, opts)})
+            for source in datasets for seed in range(opts.n_seeds("transfer"))
+            for name in backbones]
+
+
+def _plan_sktime(opts: Options) -> list[Job]:
+    methods = QUICK_SKTIME_METHODS if opts.quick else SKTIME_METHODS
+    jobs = []
+    for dataset in opts.datasets_for("sktime", CLASSIFICATION_DATASETS):
+        for seed in range(opts.n_seeds("sktime")):
+            for method in methods:
+                if method == "fcn-torch":
+                    budget = dict(QUICK_BUDGET["fcn"] if opts.quick
+                                  else {"num_epochs": SKTIME_FCN_EPOCHS})
+                elif method == "minirocket":
+                    budget = {}
+                else:
+                    name = method.partition("-")[0]
+                    budget = {"backbone": _backbone_budget(name, opts),
+                              "head": opts.budget("head")}
+                jobs.append(Job("sktime", dataset, method, f"kfold={SKTIME_FOLDS}", seed,
+                                _CLAIMS + "sktime_job",
+                                {"n_folds": SKTIME_FOLDS, "budget": budget}))
     return jobs

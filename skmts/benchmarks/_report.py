@@ -25,6 +25,9 @@ TITLES = {
     "e2e": "Modular vs end-to-end, by fraction of labelled training data",
     "long": "Long series: DMAE's fit time and memory",
     "inference": "Inference at scale: transform throughput and memory",
+    "regression": "Regression: which head a frozen backbone needs",
+    "transfer": "Transfer: pretrained on one dataset, classifying another",
+    "sktime": "sktime's benchmarking: skmts adapters beside sktime's classifiers",
 }
 
 _DOCS_HEADER = """# Benchmarks

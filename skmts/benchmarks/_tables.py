@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from ._claims_tables import regression_tables, sktime_tables, transfer_tables
 from ._format import _group, _label, _mean_std, _metric, _ordered, _seconds, _table
 
 __all__ = ["suite_tables"]
@@ -22,6 +23,9 @@ def suite_tables(suite: str, records: list[dict]) -> str:
         "e2e": _e2e_tables,
         "long": _long_tables,
         "inference": _inference_tables,
+        "regression": regression_tables,
+        "transfer": transfer_tables,
+        "sktime": sktime_tables,
     }.get(suite, _generic_table)(records)
     failed = [r for r in records if r.get("status") != "ok"]
     if failed:

@@ -24,8 +24,10 @@ from .._missing import inject_missing
 from .._validation import Panel
 from ..backbones._inputs import build_inputs
 from ..backbones._latent import PyPOTSFeatureModule, feature_width
+from ..backbones._masked import fit_masked
 from ..backbones._pypots import BACKBONES, build_pypots_model, spec_for_model, spec_key
 from ..backbones._quiet import import_pypots, pypots_logging, rng_scope
+from ..training import split_indices
 from ..training._faults import record_interrupt, unfit_on_error
 from ._base import POOLINGS, BaseSeriesTransformer
 
@@ -132,14 +134,22 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         Constructor arguments of the PyPOTS model (e.g. ``{"d_model": 32}``), overriding
         skmts's small defaults. Ignored when ``backbone`` is a model. ``d_k``/``d_v`` of
         SAITS and Transformer default to ``d_model // n_heads``.
-    missing_rate : float, default=0.1
-        Fraction of values PyGrinder hides in the validation part. :meth:`score` uses
-        its own fixed task (10 % MCAR by default), not this one, so that candidates with
-        different ``missing_rate`` are scored alike.
+    missing_rate : float, default=0.2
+        Share of the observed values PyGrinder hides: in every pretraining epoch of
+        SAITS, Transformer and TimesNet (the values they learn to impute; PyPOTS's own
+        rate is 0.2 too) and in the validation part of every backbone. :meth:`score`
+        uses its own fixed task (10 % MCAR by default), not this one, so that candidates
+        with different ``missing_rate`` are scored alike.
     missing_pattern : {"mcar", "seq", "block"}, default="mcar"
         PyGrinder pattern, as :func:`skmts.datasets.inject_missing` draws it: ``mcar``
         (values), ``seq`` (runs of 10 % of the series length, at least 2 steps, in one
         channel) or ``block`` (such runs across a quarter of the channels, at least 1).
+        SAITS, Transformer and TimesNet pretrain on these masks, drawn afresh for the
+        whole training set at every epoch (seeded by ``random_state``), in place of
+        PyPOTS's own MCAR masks; PyPOTS's training loop is otherwise unchanged. BRITS,
+        GRU-D and CSAI train, as in PyPOTS, on reconstructing the values they see (their
+        loss has no hidden-value target), so for them the pattern shapes only the
+        validation part that early stopping watches.
     n_steps : int or None, default=None
         Series length the PyPOTS model is built for (PyPOTS models have a fixed length).
         None uses the longest series seen in ``fit``. Shorter series are padded to it;
@@ -272,7 +282,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         backbone="saits",
         backbone_params=None,
         *,
-        missing_rate=0.1,
+        missing_rate=0.2,
         missing_pattern="mcar",
         n_steps=None,
         max_epochs=100,
@@ -444,20 +454,20 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
                 if BACKBONES[key].untrained is not None:
                     BACKBONES[key].untrained(model, values)
                 return model
-            n_val = 0
-            if self.validation_fraction > 0 and n >= 2:
-                n_val = min(max(int(round(self.validation_fraction * n)), 1), n - 1)
-            if n_val:
-                perm = np.random.RandomState(seed).permutation(n)
-                X_ori = values[perm[:n_val]]
+            train_idx, val_idx = split_indices(n, self.validation_fraction, seed)
+            val_set = None
+            if val_idx is not None:
+                X_ori = values[val_idx]
                 X_val = _scoring_mask(X_ori, self.missing_pattern, self.missing_rate, seed)
-                train_set = {"X": values[perm[n_val:]]}
                 val_set = {"X": X_val, "X_ori": X_ori}
-            else:
-                train_set, val_set = {"X": values}, None
             with record_interrupt() as interrupt:
                 try:
-                    model.fit(train_set, val_set)
+                    if BACKBONES[key].masked_training:
+                        fit_masked(model, values[train_idx], val_set,
+                                   rate=self.missing_rate, pattern=self.missing_pattern,
+                                   seed=seed)
+                    else:
+                        model.fit({"X": values[train_idx]}, val_set)
                 except (RuntimeError, ValueError) as err:
                     if interrupt.hit:  # PyPOTS swallowed Ctrl-C, then found no best epoch
                         raise KeyboardInterrupt(self._interrupted_message()) from err
