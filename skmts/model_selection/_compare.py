@@ -160,7 +160,8 @@ def compare(X_train, y_train, X_test, y_test, *, space=None, label_fractions=(1.
     -------
     comparison : Comparison
         ``comparison.results`` has one row per label fraction and setup: ``label_fraction``, ``n_labelled``,
-        ``mode``, ``backbone``, ``head``, ``cv_score``, ``cv_std``, ``test_score``,
+        ``mode``, ``backbone``, ``head``, ``cv_score``, ``cv_std``, ``test_score``
+        (and ``test_rmse``, in the targets' units, for regression),
         ``fit_s`` (pretraining + training), ``infer_ms`` (per test series),
         ``n_parameters``, ``trial``, ``n_trials`` (complete trials of the setup) and
         ``params``; ``comparison.trials`` lists every trial.
@@ -362,6 +363,9 @@ def _refit(config, objective, X_lab, y_lab, X_test, y_test) -> dict:
         estimator.fit(X_lab, y_lab)
     fit_s = time.perf_counter() - start
 
+    def predict(X):
+        return estimator.predict(backbone.transform(X) if config["mode"] == "modular" else X)
+
     def score(X):
         if config["mode"] == "modular":
             return estimator.score(backbone.transform(X), y_test[: len(X)])
@@ -373,11 +377,20 @@ def _refit(config, objective, X_lab, y_lab, X_test, y_test) -> dict:
     infer_s = time.perf_counter() - start
     return {
         "mode": config["mode"], "backbone": name, "head": config["head"],
-        "test_score": float(test_score), "fit_s": pretrain_s + fit_s,
-        "infer_ms": 1000 * infer_s / len(y_test),
+        "test_score": float(test_score), **_rmse(space.task, predict, X_test, y_test),
+        "fit_s": pretrain_s + fit_s, "infer_ms": 1000 * infer_s / len(y_test),
         "n_parameters": count_parameters(estimator,
                                          backbone if config["mode"] == "modular" else None),
     }
+
+
+def _rmse(task, predict, X_test, y_test) -> dict:
+    """``{"test_rmse": ...}`` in the targets' units for regression; {} otherwise."""
+    if task != "regression":
+        return {}
+    y = np.asarray(y_test, dtype=np.float64).reshape(len(y_test), -1)
+    pred = np.asarray(predict(X_test), dtype=np.float64).reshape(y.shape)
+    return {"test_rmse": float(np.sqrt(np.mean((pred - y) ** 2)))}
 
 
 def _minirocket(objective, X_lab, y_lab, X_test, y_test) -> dict:
@@ -398,5 +411,5 @@ def _minirocket(objective, X_lab, y_lab, X_test, y_test) -> dict:
     infer_s = time.perf_counter() - start
     return {"mode": "reference", "backbone": "minirocket", "head": "ridge",
             "cv_score": float(np.mean(scores)), "cv_std": float(np.std(scores)),
-            "test_score": score, "fit_s": fit_s, "infer_ms": 1000 * infer_s / len(y_test),
+            "test_score": score, **_rmse(task, ref.predict, X_test, y_test), "fit_s": fit_s, "infer_ms": 1000 * infer_s / len(y_test),
             "n_parameters": ref.n_parameters, "params": "{}"}

@@ -22,14 +22,16 @@ import numpy as np
 __all__ = ["results_table", "write_report"]
 
 _COLUMNS = ["label_fraction", "n_labelled", "mode", "backbone", "head", "cv_score", "cv_std",
-            "test_score", "fit_s", "infer_ms", "n_parameters", "n_trials", "trial"]
+            "test_score", "test_rmse", "fit_s", "infer_ms", "n_parameters", "n_trials", "trial"]
 
 
 def results_table(results):
     """The results sorted for reading: by label fraction, then test score."""
+    # test_rmse only for regression (the error in the targets' units beside R²)
+    columns = [c for c in _COLUMNS if c != "test_rmse" or c in results]
     if results.empty:
-        return results.reindex(columns=_COLUMNS)
-    table = results.reindex(columns=_COLUMNS + ["params"])
+        return results.reindex(columns=columns)
+    table = results.reindex(columns=columns + ["params"])
     return table.sort_values(["label_fraction", "test_score"],
                              ascending=[True, False]).reset_index(drop=True)
 
@@ -43,6 +45,8 @@ def format_table(results, score_name="score") -> str:
     show.insert(0, "labels", show.pop("label_fraction").map(lambda f: f"{f:g}"))
     show[f"cv {score_name}"] = [f"{m:.3f} ± {s:.3f}" for m, s in zip(t.cv_score, t.cv_std)]
     show[f"test {score_name}"] = t.test_score.map(lambda v: f"{v:.3f}")
+    if "test_rmse" in t:  # regression: the error in the targets' own units
+        show["test RMSE"] = t.test_rmse.map(lambda v: f"{v:.4g}")
     show["fit s"] = t.fit_s.map(lambda v: f"{v:.1f}")
     show["ms/series"] = t.infer_ms.map(lambda v: f"{v:.2f}")
     show["parameters"] = t.n_parameters.map(lambda v: f"{int(v):,}")

@@ -244,4 +244,8 @@ def test_compare_on_regression_targets(tmp_path):
     res = result.results
     assert set(res["head"]) <= {"linear", "ridge"} and "minirocket" in set(res.backbone)
     assert np.isfinite(res.test_score).all()  # R², may be negative on 12 test series
+    # RMSE in the targets' units, consistent with R² = 1 - MSE / Var(y_test)
+    mse = (1 - res.test_score) * np.var(y[24:])
+    np.testing.assert_allclose(res.test_rmse, np.sqrt(mse), rtol=1e-6)
+    assert "test RMSE" in result.table("R2")
     assert len(result.trials) == 3
