@@ -480,7 +480,8 @@ def test_pickle_and_joblib_of_frozen_imputer(name, frozen, data, tmp_path, monke
 
 def test_pickles_of_earlier_skmts_still_load(frozen, data):
     # before skmts.io, the pickle held the whole PyPOTS model (cached backbones on disk)
-    from skmts.representation._frozen import _load_model, _SavedModel
+    from skmts._persist._pypots import load_saved_model as _load_model
+    from skmts.representation._frozen import _SavedModel  # the class path old pickles name
 
     est = frozen["brits"]
     buf = io.BytesIO()

@@ -13,11 +13,14 @@ accepts only the class's constructor arguments, and loads the weights into it.
 from __future__ import annotations
 
 import inspect
+import io
 
 import numpy as np
 import torch
 
-__all__ = ["describe_model", "rebuild_model"]
+from .._utils import is_cuda
+
+__all__ = ["SavedModel", "describe_model", "load_saved_model", "rebuild_model", "save_model"]
 
 # set by PyPOTS's fit and used by its own predict (not by skmts's inference), kept so
 # that a restored model behaves as the saved one in PyPOTS too
@@ -113,3 +116,53 @@ def rebuild_model(description: dict, state: dict, device: str = "cpu"):
     core.requires_grad_(bool(description.get("requires_grad", True)))
     model.device = torch.device(device)  # PyPOTS sends batches to model.device
     return model
+
+
+# ---- pickling of FrozenImputerTransformer.model_ -----------------------------------
+class SavedModel:
+    """A PyPOTS model as pickling stores it: ``spec``, its description (table row,
+    constructor arguments, fitted extras; see :func:`describe_model`), and
+    ``data``, its weights as ``torch.save(state_dict)`` bytes, which load with
+    ``weights_only=True`` on any machine. Pickles written before skmts stored ``spec``
+    hold the whole model in ``data`` (``spec`` is None)."""
+
+    def __init__(self, data: bytes, device: str, spec: dict | None = None):
+        self.data = data
+        self.device = device
+        self.spec = spec
+
+
+def save_model(model, device: str) -> "SavedModel":
+    spec, state = describe_model(model)
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return SavedModel(buf.getvalue(), device, spec)
+
+
+def load_saved_model(saved: "SavedModel", map_location=None):
+    """Load a saved model on ``saved.device`` when present, else on the CPU.
+
+    ``map_location`` (anything ``torch.load`` accepts) overrides that choice. Returns the
+    model and the device it now lives on: a model trained on a GPU loads on a machine
+    without one. The model is rebuilt from skmts's backbone table and the weights are
+    read with ``torch.load(weights_only=True)``.
+    """
+    if map_location is None:
+        dev = str(saved.device)
+        map_location = dev if is_cuda(dev) and torch.cuda.is_available() else "cpu"
+    spec = getattr(saved, "spec", None)
+    if spec is None:
+        # a pickle from an skmts that stored the whole model (cached backbones, e.g.
+        # benchmark-results/cache): unpickling it trusts the file anyway
+        model = torch.load(io.BytesIO(saved.data), map_location=map_location,
+                           weights_only=False)
+        param = next(model.model.parameters(), None)
+        device = param.device if param is not None else torch.device("cpu")
+    else:
+        state = torch.load(io.BytesIO(saved.data), map_location=map_location,
+                           weights_only=True)
+        first = next(iter(state.values()), None)
+        device = first.device if first is not None else torch.device("cpu")
+        model = rebuild_model(spec, state, device=str(device))
+    model.device = device  # PyPOTS sends batches to model.device
+    return model, str(device)

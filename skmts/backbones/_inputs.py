@@ -13,7 +13,7 @@ import torch
 
 from ._pypots import BACKBONES
 
-__all__ = ["build_inputs", "core_inputs"]
+__all__ = ["build_inputs", "core_inputs", "fit_state_from_data"]
 
 
 def _deltas(mask: np.ndarray) -> np.ndarray:
@@ -49,6 +49,20 @@ def _reverse(a: np.ndarray, lengths: np.ndarray, within_length: bool) -> np.ndar
     idx = np.where(idx >= 0, idx, t[None, :])  # padding stays where it is (at the end)
     idx = idx.reshape(idx.shape + (1,) * (a.ndim - 2))
     return np.take_along_axis(a, np.broadcast_to(idx, a.shape), axis=1)
+
+
+def fit_state_from_data(key: str, values: np.ndarray, observed: np.ndarray):
+    """What a backbone's inputs need from the fit data besides the weights, or None.
+
+    GRU-D falls back to the per-channel mean of the (scaled) fit data, as float32
+    ``(n_channels,)``: PyPOTS computes it per predict call, which would make features
+    depend on the batch. Other backbones need nothing.
+    """
+    if BACKBONES[key].inputs != "grud":
+        return None
+    count = observed.sum(axis=(0, 1))
+    total = np.where(observed, values, 0.0).sum(axis=(0, 1))
+    return np.where(count > 0, total / np.maximum(count, 1), 0.0).astype(np.float32)
 
 
 def build_inputs(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import io
 import warnings
 from numbers import Integral, Real
 
@@ -12,98 +11,23 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions
-from .._utils import (
-    RUNTIME_CONSTRAINTS,
-    NanStandardScaler,
-    is_cuda,
-    resolve_device,
-    seed_from,
-    unwrap_frozen,
-)
-from .._missing import inject_missing
+from .._persist._pypots import SavedModel, load_saved_model, save_model
+from .._utils import RUNTIME_CONSTRAINTS, NanStandardScaler, resolve_device, seed_from, unwrap_frozen
 from .._validation import Panel
-from ..backbones._inputs import build_inputs
+from ..backbones._inputs import build_inputs, fit_state_from_data
 from ..backbones._latent import PyPOTSFeatureModule, feature_width
-from ..backbones._masked import fit_masked
-from ..backbones._pypots import BACKBONES, build_pypots_model, spec_for_model, spec_key
-from ..backbones._quiet import import_pypots, pypots_logging, rng_scope
-from ..training import split_indices
-from ..training._faults import record_interrupt, unfit_on_error
+from ..backbones._pretrain import pretrain, scoring_mask
+from ..backbones._pypots import BACKBONES, spec_for_model, spec_key
+from ..training._faults import unfit_on_error
 from ._base import POOLINGS, BaseSeriesTransformer
+from ._windows import encode_in_windows
 
 __all__ = ["FrozenImputerTransformer"]
 
+# pickles written by skmts 0.1 name this class here
+_SavedModel = SavedModel
+
 _PUBLIC = {"forward": "transform"}  # feature-module method -> the public method, in messages
-
-
-class _SavedModel:
-    """A PyPOTS model as pickling stores it: ``spec``, its description (table row,
-    constructor arguments, fitted extras; see :mod:`skmts._persist._pypots`), and
-    ``data``, its weights as ``torch.save(state_dict)`` bytes, which load with
-    ``weights_only=True`` on any machine. Pickles written before skmts stored ``spec``
-    hold the whole model in ``data`` (``spec`` is None)."""
-
-    def __init__(self, data: bytes, device: str, spec: dict | None = None):
-        self.data = data
-        self.device = device
-        self.spec = spec
-
-
-def _save_model(model, device: str) -> _SavedModel:
-    from .._persist._pypots import describe_model
-
-    spec, state = describe_model(model)
-    buf = io.BytesIO()
-    torch.save(state, buf)
-    return _SavedModel(buf.getvalue(), device, spec)
-
-
-def _load_model(saved: _SavedModel, map_location=None):
-    """Load a saved model on ``saved.device`` when present, else on the CPU.
-
-    ``map_location`` (anything ``torch.load`` accepts) overrides that choice. Returns the
-    model and the device it now lives on: a model trained on a GPU loads on a machine
-    without one. The model is rebuilt from skmts's backbone table and the weights are
-    read with ``torch.load(weights_only=True)``.
-    """
-    if map_location is None:
-        dev = str(saved.device)
-        map_location = dev if is_cuda(dev) and torch.cuda.is_available() else "cpu"
-    spec = getattr(saved, "spec", None)
-    if spec is None:
-        # a pickle from an skmts that stored the whole model (cached backbones, e.g.
-        # benchmark-results/cache): unpickling it trusts the file anyway
-        model = torch.load(io.BytesIO(saved.data), map_location=map_location,
-                           weights_only=False)
-        param = next(model.model.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
-    else:
-        from .._persist._pypots import rebuild_model
-
-        state = torch.load(io.BytesIO(saved.data), map_location=map_location,
-                           weights_only=True)
-        first = next(iter(state.values()), None)
-        device = first.device if first is not None else torch.device("cpu")
-        model = rebuild_model(spec, state, device=str(device))
-    model.device = device  # PyPOTS sends batches to model.device
-    return model, str(device)
-
-
-def _scoring_mask(values: np.ndarray, pattern: str, rate: float, seed: int) -> np.ndarray:
-    """``values`` (n, T, C) with extra values hidden for validation or ``score``.
-
-    :func:`skmts.datasets.inject_missing` (PyGrinder, seeded, global RNG restored) with
-    one addition: at least one observed value is always hidden, so that there is
-    always something to score.
-    """
-    import_pypots()  # silences PyGrinder's loggers on first use
-    values = np.asarray(values, dtype=np.float32)
-    out = inject_missing(values, float(rate), pattern, random_state=seed).astype(np.float32)
-    observed = ~np.isnan(values)
-    if not (observed & np.isnan(out)).any():
-        flat = np.flatnonzero(observed)
-        out.reshape(-1)[np.random.default_rng(seed).choice(flat)] = np.nan
-    return out
 
 
 class FrozenImputerTransformer(BaseSeriesTransformer):
@@ -321,18 +245,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         best_epoch = None
         if isinstance(backbone, str):
             key = spec_key(backbone)
-            if (self.n_steps or panel.n_timesteps) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs series of at least 2 timesteps; X has "
-                    f"n_timesteps={panel.n_timesteps} (a 2-D X is read as "
-                    "(n_samples, n_timesteps): 1 feature(s) = 1 timestep)."
-                )
-            if self.n_steps is not None and self.n_steps < panel.n_timesteps:
-                raise ValueError(
-                    f"n_steps={self.n_steps} is shorter than the longest series in X "
-                    f"({panel.n_timesteps} timesteps); use n_steps >= {panel.n_timesteps} "
-                    "or None."
-                )
+            self._check_n_steps(panel)
             scaler = NanStandardScaler().fit(panel.values, panel.observed)
             values = scaler.transform(panel.values)
             if self.n_steps is not None and self.n_steps > panel.n_timesteps:
@@ -375,16 +288,9 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         for p in model.model.parameters():
             p.requires_grad_(False)
 
-        if BACKBONES[key].inputs == "grud" and empirical_mean is None:
-            # GRU-D falls back to the per-channel mean of the fit data (PyPOTS computes it
-            # per predict call, which would make features depend on the batch)
+        if empirical_mean is None:
             vals = panel.values if scaler is None else scaler.transform(panel.values)
-            obs = panel.observed
-            count = obs.sum(axis=(0, 1))
-            total = np.where(obs, vals, 0.0).sum(axis=(0, 1))
-            empirical_mean = np.where(count > 0, total / np.maximum(count, 1), 0.0).astype(
-                np.float32
-            )
+            empirical_mean = fit_state_from_data(key, vals, panel.observed)
 
         self.model_ = model
         self.backbone_name_ = key
@@ -395,6 +301,20 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         self.best_epoch_ = best_epoch
         self._n_features_out = feature_width(key, model.model, self.pooling)
         self._check_finite_features(panel)
+
+    def _check_n_steps(self, panel: Panel) -> None:
+        if (self.n_steps or panel.n_timesteps) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs series of at least 2 timesteps; X has "
+                f"n_timesteps={panel.n_timesteps} (a 2-D X is read as "
+                "(n_samples, n_timesteps): 1 feature(s) = 1 timestep)."
+            )
+        if self.n_steps is not None and self.n_steps < panel.n_timesteps:
+            raise ValueError(
+                f"n_steps={self.n_steps} is shorter than the longest series in X "
+                f"({panel.n_timesteps} timesteps); use n_steps >= {panel.n_timesteps} "
+                "or None."
+            )
 
     def _interrupted_message(self) -> str:
         return (f"{type(self).__name__}.fit interrupted during PyPOTS pretraining; the "
@@ -434,56 +354,14 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         return self.epochs
 
     def _pretrain(self, key: str, values: np.ndarray, device: str, train: bool):
-        seed = seed_from(self.random_state)
-        n = values.shape[0]
-        with pypots_logging(self.verbose) as errors, rng_scope(seed, device):
-            model = build_pypots_model(
-                key,
-                n_steps=values.shape[1],
-                n_features=values.shape[2],
-                backbone_params=self.backbone_params,
-                epochs=max(self._epochs, 1),
-                patience=None if self.patience is None else min(self.patience,
-                                                                 max(self._epochs, 1)),
-                batch_size=self.batch_size,
-                lr=self.lr,
-                device=device,
-                verbose=self.verbose,
-            )
-            if not train:
-                if BACKBONES[key].untrained is not None:
-                    BACKBONES[key].untrained(model, values)
-                return model
-            train_idx, val_idx = split_indices(n, self.validation_fraction, seed)
-            val_set = None
-            if val_idx is not None:
-                X_ori = values[val_idx]
-                X_val = _scoring_mask(X_ori, self.missing_pattern, self.missing_rate, seed)
-                val_set = {"X": X_val, "X_ori": X_ori}
-            with record_interrupt() as interrupt:
-                try:
-                    if BACKBONES[key].masked_training:
-                        fit_masked(model, values[train_idx], val_set,
-                                   rate=self.missing_rate, pattern=self.missing_pattern,
-                                   seed=seed)
-                    else:
-                        model.fit({"X": values[train_idx]}, val_set)
-                except (RuntimeError, ValueError) as err:
-                    if interrupt.hit:  # PyPOTS swallowed Ctrl-C, then found no best epoch
-                        raise KeyboardInterrupt(self._interrupted_message()) from err
-                    detail = "; ".join(errors) or str(err)
-                    if "nan" in detail.lower():
-                        detail += (f". The loss was NaN: try a lower lr (it is {self.lr:g}; "
-                                   f"try {self.lr / 10:g})")
-                    raise RuntimeError(
-                        f"pretraining PyPOTS {BACKBONES[key].name} failed: {detail}"
-                    ) from err
-            if interrupt.hit:  # PyPOTS ends its loop quietly on KeyboardInterrupt
-                raise KeyboardInterrupt(self._interrupted_message())
-        # the best weights are already loaded into the model; PyPOTS's extra copy of them
-        # would only make the pickle 50 % larger
-        model.best_model_dict = None
-        return model
+        return pretrain(
+            key, values, backbone_params=self.backbone_params, max_epochs=self._epochs,
+            patience=self.patience, batch_size=self.batch_size, lr=self.lr, device=device,
+            verbose=self.verbose, seed=seed_from(self.random_state),
+            validation_fraction=self.validation_fraction, missing_rate=self.missing_rate,
+            missing_pattern=self.missing_pattern, train=train,
+            interrupted=self._interrupted_message(),
+        )
 
     def _check_pretrained(self, model, panel: Panel) -> None:
         if int(model.n_features) != panel.n_channels:
@@ -537,48 +415,10 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         from ..training._recipe import in_chunks
 
         if panel.n_timesteps > self.n_steps_:
-            return self._encode_windows(panel)
+            return encode_in_windows(
+                panel, self.n_steps_, self.pooling,
+                lambda part: self._run("forward", self.feature_inputs(part)))
         return in_chunks(lambda part: self._run("forward", self.feature_inputs(part)), panel)
-
-    def _encode_windows(self, panel: Panel) -> np.ndarray:
-        """Features of a panel with series longer than ``n_steps_``.
-
-        A PyPOTS model is built for one length. A series of at most ``n_steps_`` steps is
-        encoded as usual (so its features are exactly those of a panel without longer
-        series); a longer one is cut into windows of ``n_steps_`` steps, half
-        overlapping, the last one ending with the series, and the windows' features are
-        combined: averaged, or their maximum with ``pooling="max"``, or the last window's
-        with ``pooling="last"`` (the state after the final step).
-        """
-        L = int(self.n_steps_)
-        owner, rows = [], []
-        for i, length in enumerate(panel.lengths):
-            length = int(length)
-            starts = [0] if length <= L else sorted(set(range(0, length - L, max(1, L // 2)))
-                                                    | {length - L})
-            for start in starts:
-                owner.append(i)
-                rows.append((i, start, min(length, L)))
-        n = len(rows)
-        values = np.full((n, L, panel.n_channels), np.nan, dtype=panel.values.dtype)
-        observed = np.zeros((n, L, panel.n_channels), dtype=bool)
-        lengths = np.empty(n, dtype=np.int64)
-        for k, (i, start, width) in enumerate(rows):
-            values[k, :width] = panel.values[i, start : start + width]
-            observed[k, :width] = panel.observed[i, start : start + width]
-            lengths[k] = width
-        feats = self._run("forward", self.feature_inputs(Panel(values, observed, lengths)))
-        owner = np.asarray(owner)
-        out = np.empty((panel.n_samples, feats.shape[1]), dtype=feats.dtype)
-        for i in range(panel.n_samples):
-            mine = feats[owner == i]
-            if self.pooling == "last":
-                out[i] = mine[-1]
-            elif self.pooling == "max":
-                out[i] = mine.max(axis=0)
-            else:
-                out[i] = mine.mean(axis=0)
-        return out
 
     def feature_inputs(self, panel: Panel) -> dict:
         values = self._scaled_padded(panel)
@@ -651,7 +491,7 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
                 f"missing_pattern must be 'mcar', 'seq' or 'block'; got {missing_pattern!r}."
             )
         seed = seed_from(0 if random_state is None else random_state)
-        masked = _scoring_mask(panel.values, pattern, rate, seed)
+        masked = scoring_mask(panel.values, pattern, rate, seed)
         hidden = panel.observed & np.isnan(masked)
         masked_panel = Panel(masked, ~np.isnan(masked), panel.lengths)
         imputed = self.impute_panel(masked_panel)
@@ -664,12 +504,12 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
             # torch.save keeps tensors with their device; __setstate__ maps them to the
             # CPU when the training device is absent, so a GPU-trained model loads anywhere
             state = dict(state)
-            state["model_"] = _save_model(state["model_"], state.get("device_", "cpu"))
+            state["model_"] = save_model(state["model_"], state.get("device_", "cpu"))
         return state
 
     def __setstate__(self, state):
         saved = state.get("model_")
-        if isinstance(saved, _SavedModel):
+        if isinstance(saved, SavedModel):
             state = dict(state)
-            state["model_"], state["device_"] = _load_model(saved)
+            state["model_"], state["device_"] = load_saved_model(saved)
         super().__setstate__(state)

@@ -111,9 +111,9 @@ def test_validation_part_follows_the_shared_split_rule(panel, monkeypatch):
         seen["n_train"], seen["n_val"] = len(train_values), len(val_set["X"])
         return original(model, train_values, val_set, **kw)
 
-    from skmts.representation import _frozen
-    original = _frozen.fit_masked
-    monkeypatch.setattr(_frozen, "fit_masked", spy)
+    from skmts.backbones import _pretrain
+    original = _pretrain.fit_masked
+    monkeypatch.setattr(_pretrain, "fit_masked", spy)
     FrozenImputerTransformer("saits", SAITS, max_epochs=1, validation_fraction=0.15,
                              random_state=0).fit(panel)
     assert seen == {"n_train": 13, "n_val": 3}  # ceil(0.15 * 16) = 3, as heads and DMAE

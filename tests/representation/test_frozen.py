@@ -15,7 +15,9 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from skmts.backbones import BACKBONES, PyPOTSFeatureModule, build_inputs
-from skmts.representation._frozen import FrozenImputerTransformer, _load_model, _scoring_mask
+from skmts._persist._pypots import load_saved_model as _load_model
+from skmts.backbones._pretrain import scoring_mask as _scoring_mask
+from skmts.representation._frozen import FrozenImputerTransformer
 
 pytest.importorskip("pypots")
 

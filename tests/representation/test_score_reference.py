@@ -67,7 +67,7 @@ def test_frozen_imputer_score_hides_the_same_values_whatever_its_missing_rate(pa
     a = FrozenImputerTransformer(**common, missing_rate=0.1, random_state=0).fit(panel)
     b = FrozenImputerTransformer(**common, missing_rate=0.4, missing_pattern="seq",
                                  random_state=1).fit(panel)
-    calls = _recording(monkeypatch, _frozen, "_scoring_mask")
+    calls = _recording(monkeypatch, _frozen, "scoring_mask")
     assert np.isfinite(a.score(panel)) and np.isfinite(b.score(panel))
     (args_a, _, masked_a), (args_b, _, masked_b) = calls
     assert args_a[1:] == args_b[1:] == ("mcar", 0.1, _frozen.seed_from(0))
