@@ -99,6 +99,7 @@ ABLATION_VARIANTS = (
     ("mask_ratio=0.6", {"mask_ratio": 0.6}, False),
     ("global mean pooling", {"pooling": "mean", "layers": "last"}, True),
     ("pooling=meanmaxppv", {"pooling": "meanmaxppv"}, True),
+    ("pooling=multiscale", {"pooling": "multiscale"}, True),
 )
 TWIN = " (twin)"
 

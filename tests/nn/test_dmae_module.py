@@ -130,7 +130,7 @@ def test_patches_and_conv_stem_ignore_padding():
     enc = SeriesEncoder(3, d_model=8, n_heads=2, n_layers=2, d_ff=16, patch_len=4,
                         n_conv_blocks=2).eval()
     x, observed, valid = _batch(b=4, t=14)
-    for pooling in ("meanmax", "segments", "segmentsmax", "meanmaxppv", "last"):
+    for pooling in ("meanmax", "segments", "segmentsmax", "meanmaxppv", "multiscale", "last"):
         ref = enc.features(x, observed, valid, pooling)
         xp, op, vp = _padded(x, observed, 9)
         out = enc.features(xp, op, vp, pooling)
@@ -232,3 +232,22 @@ def test_ema_update_copies_batchnorm_buffers():
     module.update_teacher()
     assert torch.equal(module.teacher.layers[0].norm1.norm.running_mean,
                        module.encoder.layers[0].norm1.norm.running_mean)
+
+
+def test_multiscale_pooling_is_max_over_halves_and_quarters_of_the_valid_steps():
+    from skmts.nn._pooling import masked_pool
+
+    h = torch.arange(10, dtype=torch.float32).reshape(1, 10, 1)
+    h = torch.cat([h, -h], dim=-1)  # (1, 10, 2)
+    valid = torch.tensor([[True] * 8 + [False] * 2])  # 8 real steps, then padding
+    out = masked_pool(h, valid, "multiscale")
+    assert out.shape == (1, 16)
+    mean, mx, halves, quarters = out[0, :2], out[0, 2:4], out[0, 4:8], out[0, 8:]
+    torch.testing.assert_close(mean, torch.tensor([3.5, -3.5]))
+    torch.testing.assert_close(mx, torch.tensor([7.0, 0.0]))
+    torch.testing.assert_close(halves, torch.tensor([3.0, 0.0, 7.0, -4.0]))
+    torch.testing.assert_close(quarters, torch.tensor([1.0, 0.0, 3.0, -2.0, 5.0, -4.0,
+                                                       7.0, -6.0]))
+    # a series shorter than 4 steps: empty quarters give 0, never -inf
+    short = masked_pool(h[:, :2], torch.tensor([[True, True]]), "multiscale")
+    assert torch.isfinite(short).all()

@@ -30,7 +30,7 @@ def fitted():
 
 def test_transform_shape_dtype_and_pooling(panel):
     widths = [("mean", 16), ("max", 16), ("meanmax", 32), ("last", 16), ("segments", 80),
-              ("meanmaxppv", 48),
+              ("meanmaxppv", 48), ("multiscale", 128),
               ("segmentsmax", 96)]
     for pooling, width in widths:
         Z = DMAETransformer(**TINY, pooling=pooling).fit_transform(panel)
