@@ -14,6 +14,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._panel import restore_layout, to_panel
+
 __all__ = ["inject_missing"]
 
 _PATTERNS = ("mcar", "seq", "block")
@@ -60,7 +62,10 @@ def inject_missing(
     Raises
     ------
     ValueError
-        If ``rate`` is outside [0, 1), ``pattern`` is unknown, or ``X`` is not a panel.
+        If ``rate`` is outside [0, 1), ``pattern`` is unknown, or ``X`` is not a panel
+        (checked by skmts's input layer, :func:`skmts._panel.to_panel`).
+    TypeError
+        If ``X`` is a DataFrame or a sparse matrix.
 
     Notes
     -----
@@ -92,72 +97,28 @@ def inject_missing(
         ):
             raise ValueError(f"{arg} must be a positive int or None, got {value!r}.")
 
-    series, kind = _as_series(X)
-    out = [s.copy() for s in series]
-    if rate == 0:
-        return _from_series(out, kind)
-
-    rng = check_random_state(random_state)
-    seed = int(rng.randint(0, 2**31 - 1))
-    by_length: dict[int, list[int]] = {}
-    for i, s in enumerate(series):
-        by_length.setdefault(s.shape[0], []).append(i)
-
-    with _numpy_global_seed(seed), _quiet_pygrinder():
-        for length in sorted(by_length):
-            idx = by_length[length]
-            group = np.stack([series[i] for i in idx])
-            hidden = _inject_group(group, float(rate), pattern, seq_len, block_width)
-            for k, i in enumerate(idx):
-                out[i] = hidden[k]
-
-    _keep_one_observed(series, out, np.random.default_rng(seed))
-    return _from_series(out, kind)
-
-
-def _as_series(X) -> tuple[list[np.ndarray], str]:
-    """Split X into float (T_i, C) arrays and remember how to put it back together."""
-    if isinstance(X, (list, tuple)):
-        if len(X) == 0:
-            raise ValueError("X is an empty list; expected at least one series.")
-        series = []
-        for i, s in enumerate(X):
-            a = np.asarray(s, dtype=np.float64)
-            if a.ndim == 1:
-                a = a[:, None]
-            if a.ndim != 2 or a.shape[0] == 0:
-                raise ValueError(
-                    f"series {i} of X has shape {a.shape}; expected (n_timesteps, n_channels)."
-                )
-            series.append(a)
-        kind = "list1d" if all(np.ndim(s) == 1 for s in X) else "list"
-        return series, kind
     if hasattr(X, "columns"):
         raise TypeError(
             "X is a DataFrame; inject_missing takes a numpy panel or a list of series "
             "(use skmts.datasets.load_dataset, or convert first)."
         )
-    a = np.asarray(X, dtype=np.float64)
-    if a.ndim == 2:
-        return list(a[:, :, None]), "2d"
-    if a.ndim == 3:
-        if a.shape[0] == 0 or a.shape[1] == 0 or a.shape[2] == 0:
-            raise ValueError(f"X has shape {a.shape}; expected a non-empty panel.")
-        return list(a), "3d"
-    raise ValueError(
-        f"X has {a.ndim} dimensions (shape {a.shape}); expected a 2-D or 3-D array "
-        "or a list of 2-D series."
-    )
+    # float64 keeps the input's values exactly; no layout warning (the estimators warn)
+    panel, _ = to_panel(X, dtype=np.float64, warn_layout=False)
+    if rate == 0:
+        return restore_layout(panel.values, panel, X)
 
+    rng = check_random_state(random_state)
+    seed = int(rng.randint(0, 2**31 - 1))
+    out = panel.values.copy()
+    with _numpy_global_seed(seed), _quiet_pygrinder():
+        for length in np.unique(panel.lengths):  # equal-length groups, shortest first
+            idx = np.flatnonzero(panel.lengths == length)
+            group = panel.values[idx, :length]
+            out[idx, :length] = _inject_group(group, float(rate), pattern, seq_len,
+                                              block_width)
 
-def _from_series(series: list[np.ndarray], kind: str):
-    if kind == "3d":
-        return np.stack(series)
-    if kind == "2d":
-        return np.stack(series)[:, :, 0]
-    if kind == "list1d":
-        return [s[:, 0] for s in series]
-    return series
+    _keep_one_observed(panel.values, out, np.random.default_rng(seed))
+    return restore_layout(out, panel, X)
 
 
 @contextlib.contextmanager
@@ -223,7 +184,11 @@ def _inject_group(group, rate, pattern, seq_len, block_width) -> np.ndarray:
 
 
 def _keep_one_observed(original, hidden, rng) -> None:
-    """Give back one hidden value where a series lost every observed value of a channel."""
+    """Give back one hidden value where a series lost every observed value of a channel.
+
+    ``original`` and ``hidden`` are (n, T, C) (padding is NaN in both); ``hidden`` is
+    changed in place.
+    """
     for orig, new in zip(original, hidden):
         had = ~np.isnan(orig)
         has = ~np.isnan(new)

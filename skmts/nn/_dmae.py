@@ -10,7 +10,7 @@ from torch import nn
 
 from ._encoder import SeriesEncoder, sinusoidal_positions
 
-__all__ = ["FeatureQuery", "DMAEModule", "dmae_losses"]
+__all__ = ["FeatureQuery", "DMAEModule", "DMAEFeatures", "dmae_losses"]
 
 
 class FeatureQuery(nn.Module):
@@ -152,6 +152,25 @@ class DMAEModule(nn.Module):
             t.mul_(m).add_(s.detach(), alpha=1.0 - m)
         for t, s in zip(self.teacher.buffers(), self.encoder.buffers()):
             t.copy_(s)
+
+
+class DMAEFeatures(nn.Module):
+    """Student encoder + pooling: the trainable feature extractor for fine-tuning.
+
+    ``forward(x, observed, valid)`` is the encoder's
+    :meth:`~skmts.nn.SeriesEncoder.features` with the ``pooling`` and ``layers`` given;
+    the encoder is a copy of a trained student's (see
+    :meth:`skmts.DMAETransformer.feature_module`).
+    """
+
+    def __init__(self, encoder: nn.Module, pooling: str, layers: str):
+        super().__init__()
+        self.encoder = encoder
+        self.pooling = pooling
+        self.layers = layers
+
+    def forward(self, x, observed, valid):
+        return self.encoder.features(x, observed, valid, self.pooling, self.layers)
 
 
 def dmae_losses(out: dict, x, observed, valid, hidden) -> dict:

@@ -1,4 +1,8 @@
-"""DMAETransformer: self-supervised Dual-Masked Autoencoder features (arXiv 2509.16078)."""
+"""DMAETransformer: self-supervised Dual-Masked Autoencoder features (arXiv 2509.16078).
+
+The estimator; how it trains is in :mod:`._dmae_train`, its label-free score in
+:mod:`._dmae_score`, the network in :mod:`skmts.nn._dmae`.
+"""
 
 from __future__ import annotations
 
@@ -7,65 +11,29 @@ import functools
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from torch import nn
 
 from .._compat import Interval, StrOptions
 from .._utils import (
     RUNTIME_CONSTRAINTS,
     NanStandardScaler,
-    logger,
     resolve_device,
     seed_from,
     torch_seed_scope,
     verbose_logging,
 )
 from .._validation import Panel
-from ..nn._dmae import DMAEModule, dmae_losses
+from ..nn._dmae import DMAEFeatures, DMAEModule
 from ..nn._pooling import POOLINGS
 from ..training._faults import unfit_on_error
 from ._base import BaseSeriesTransformer
+from ._dmae_score import masked_error, reference_task, score_mask
+from ._dmae_train import build_net, check_params, plan_training, recalibrate
 
 __all__ = ["DMAETransformer"]
 
-#: The reference task of :meth:`DMAETransformer.score` (fixed: not the estimator's own
-#: masking, so that candidates trained on different tasks are scored on the same one).
-SCORE_MASK_RATIO = 0.3
-SCORE_MEAN_SPAN = 3.0
-
-
-def score_mask(panel: Panel, mask_ratio: float, mean_span: float, seed: int,
-               per_channel: bool = False) -> torch.Tensor:
-    """The values :meth:`DMAETransformer.score` hides: a bool tensor (n, T, C) on the CPU.
-
-    Geometric spans of time steps (:func:`skmts.nn._masking.patch_span_mask` with
-    ``patch_len=1``), all channels of a step at once unless ``per_channel``, drawn once
-    for the whole panel from a generator seeded by ``seed``: the mask depends on the
-    panel's shape and the arguments only. If it hides no observed value, the first
-    observed value is hidden, so that there is always something to score.
-    """
-    from ..nn._masking import patch_span_mask
-
-    gen = torch.Generator().manual_seed(int(seed))
-    hidden = patch_span_mask(panel.values.shape, 1, mask_ratio, mean_span,
-                             per_channel=per_channel, generator=gen).contiguous()
-    scorable = torch.as_tensor(panel.observed & panel.valid[..., None])
-    if not bool((hidden & scorable).any()) and bool(scorable.any()):
-        hidden.view(-1)[int(torch.nonzero(scorable.reshape(-1))[0])] = True
-    return hidden
-
-
-class _DMAEFeatures(nn.Module):
-    """Student encoder + pooling: the trainable feature extractor for fine-tuning."""
-
-    def __init__(self, encoder: nn.Module, pooling: str, layers: str):
-        super().__init__()
-        self.encoder = encoder
-        self.pooling = pooling
-        self.layers = layers
-
-    def forward(self, x, observed, valid):
-        return self.encoder.features(x, observed, valid, self.pooling, self.layers)
+#: The feature module's class under its former name (pickles made before it moved).
+_DMAEFeatures = DMAEFeatures
 
 
 class DMAETransformer(BaseSeriesTransformer):
@@ -341,51 +309,16 @@ class DMAETransformer(BaseSeriesTransformer):
         self.verbose = verbose
 
     # ---- fitting ---------------------------------------------------------------
-    def _check_params(self) -> None:
-        if self.d_model % self.n_heads:
-            raise ValueError(
-                f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}."
-            )
-        if self.mask_ratio > 0.8:
-            import warnings
-
-            warnings.warn(
-                f"mask_ratio={self.mask_ratio} hides almost everything from the student; "
-                "masked models train well at 0.15-0.6.",
-                UserWarning,
-                stacklevel=3,
-            )
-
-    def _plan(self, panel: Panel, seed: int) -> tuple[int, int, int, np.ndarray, np.ndarray | None]:
-        """Data-dependent sizes: (patch_len, batch_size, max_epochs, train and validation
-        indices)."""
-        from ..training._recipe import split_indices
-
-        patch = self.patch_len
-        if patch == "auto":
-            patch = max(1, -(-panel.n_timesteps // 32))
-        train_idx, valid_idx = split_indices(panel.n_samples, self.validation_fraction, seed)
-        n_train = len(train_idx)
-        batch = self.batch_size
-        if batch == "auto":
-            batch = int(np.clip(n_train // 8, 8, 64))
-        batch = max(1, min(batch, n_train))
-        epochs = self.max_epochs
-        if epochs == "auto":
-            steps = 200 if int(panel.observed.sum()) <= 100_000 else 600
-            epochs = max(1, -(-steps // -(-n_train // batch)))
-        return int(patch), int(batch), int(epochs), train_idx, valid_idx
-
     @unfit_on_error
     def fit_panel(self, panel: Panel, *, train: bool = True) -> None:
         from ..training._faults import fit_net
         from ..training._recipe import take_rows
 
-        self._check_params()
+        check_params(self)
         device = resolve_device(self.device)
         seed = seed_from(self.random_state)
-        self.patch_len_, self.batch_size_, self.max_epochs_, train_idx, valid_idx = self._plan(
-            panel, seed
+        self.patch_len_, self.batch_size_, self.max_epochs_, train_idx, valid_idx = (
+            plan_training(self, panel, seed)
         )
         self.scaler_ = NanStandardScaler().fit(panel.values, panel.observed)
         inputs = self.feature_inputs(panel)
@@ -397,79 +330,16 @@ class DMAETransformer(BaseSeriesTransformer):
                 fit_net(self.net_, take_rows(inputs, train_idx), owner=type(self).__name__)
             else:
                 self.net_.initialize()
-            self._recalibrate(panel)
+            recalibrate(self.net_.module_,
+                        ((b["x"], b["observed"], b["valid"]) for b in self._batches(panel)))
         self.net_.module_.eval()
         self._n_features_out = self.net_.module_.encoder.n_features(self.pooling, self.layers)
         self._seed = seed
 
-    def _recalibrate(self, panel: Panel) -> None:
-        from ..nn._encoder import recalibrate_batchnorm
-
-        encoder = self.net_.module_.encoder
-        batches = ((b["x"], b["observed"], b["valid"]) for b in self._batches(panel))
-        recalibrate_batchnorm(encoder, batches)
-        if self.net_.module_.teacher is not None:  # keep the teacher's buffers in step
-            for t, s in zip(self.net_.module_.teacher.buffers(), encoder.buffers()):
-                t.copy_(s)
-
     def _build_net(self, panel: Panel, device: str, seed: int, valid: dict | None, steps: int):
-        """The skorch net; ``valid`` holds the validation inputs (None: no validation)."""
-        from skorch.callbacks import GradientNormClipping, LRScheduler
-        from skorch.dataset import Dataset
-        from skorch.helper import predefined_split
-
-        from ..training._net import DMAENet, EMATeacher, WarmupCosine
-        from ..training._recipe import noop, training_callbacks
-
-        callbacks = [("clip", GradientNormClipping(4.0))]
-        if self.lr_schedule == "cosine":
-            callbacks.append(("lr", LRScheduler(
-                torch.optim.lr_scheduler.LambdaLR, lr_lambda=WarmupCosine(steps),
-                step_every="batch",
-            )))
-        if self.teacher == "ema" and self.alignment_weight > 0:
-            callbacks.append(("ema", EMATeacher(steps)))
-        callbacks += training_callbacks(self.verbose, valid=valid is not None,
-                                        patience=self.patience, callbacks=self.callbacks,
-                                        owner=type(self).__name__)
-        if valid is None and self.validation_fraction > 0:
-            logger.info(
-                "validation_fraction=%s leaves no validation series out of %d; "
-                "monitoring the training loss.", self.validation_fraction, panel.n_samples
-            )
-        return DMAENet(
-            DMAEModule,
-            module__n_channels=panel.n_channels,
-            module__d_model=self.d_model,
-            module__n_heads=self.n_heads,
-            module__n_layers=self.n_layers,
-            module__d_ff=self.d_ff,
-            module__dropout=self.dropout,
-            module__norm=self.norm,
-            module__teacher=self.teacher if self.alignment_weight > 0 else "shared",
-            module__teacher_view=self.teacher_view,
-            module__ema_momentum=self.ema_momentum,
-            module__patch_len=self.patch_len_,
-            module__n_conv_blocks=self.n_conv_blocks,
-            criterion=nn.MSELoss,  # unused: DMAENet.get_loss combines the named outputs
-            optimizer=torch.optim.AdamW,
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=max(self.max_epochs_, 1),
-            batch_size=self.batch_size_,
-            train_split=None if valid is None else predefined_split(Dataset(valid, None)),
-            iterator_train__shuffle=True,
-            callbacks=callbacks,
-            callbacks__print_log__sink=logger.info if self.verbose >= 1 else noop,
-            device=device,
-            verbose=int(self.verbose >= 1),
-            mask_ratio=self.mask_ratio,
-            mean_span=float(self.mean_span),
-            alignment_weight=float(self.alignment_weight),
-            mask_seed=seed,
-            patch_len=self.patch_len_,
-            mask_per_channel=bool(self.mask_per_channel),
-        )
+        """The skorch net (:func:`._dmae_train.build_net`); ``valid`` holds the validation
+        inputs (None: no validation). Also rebuilds the net of a loaded estimator."""
+        return build_net(self, panel, device, seed, valid, steps)
 
     # ---- inference -------------------------------------------------------------
     def feature_inputs(self, panel: Panel) -> dict:
@@ -492,9 +362,7 @@ class DMAETransformer(BaseSeriesTransformer):
 
     def _run(self, fn, panel: Panel, what: str = "transform") -> np.ndarray:
         """``fn(x, observed, valid)`` of the eval-mode module over ``panel``, batched."""
-        from ..training._recipe import run_batched
-
-        from ..training._recipe import in_chunks
+        from ..training._recipe import in_chunks, run_batched
 
         self.net_.module_.eval()
         return in_chunks(lambda part: run_batched(
@@ -508,7 +376,7 @@ class DMAETransformer(BaseSeriesTransformer):
 
     def feature_module(self) -> nn.Module:
         encoder = copy.deepcopy(self.net_.module_.encoder).cpu()
-        return _DMAEFeatures(encoder, self.pooling, self.layers)
+        return DMAEFeatures(encoder, self.pooling, self.layers)
 
     @property
     def module_(self) -> DMAEModule:
@@ -574,37 +442,9 @@ class DMAETransformer(BaseSeriesTransformer):
             ``-MSE`` over the hidden, observed values, in the scaled units of the
             estimator's per-channel standardisation (``scaler_``).
         """
-        from ..training._faults import retry_on_oom
-        from ..training._recipe import batches
-
         panel = self._check_panel(X)
-        ratio = SCORE_MASK_RATIO if mask_ratio is None else float(mask_ratio)
-        span = SCORE_MEAN_SPAN if mean_span is None else float(mean_span)
-        if not 0.0 < ratio < 1.0:
-            raise ValueError(f"mask_ratio must be in (0, 1); got {mask_ratio!r}.")
-        if not span >= 1.0:
-            raise ValueError(f"mean_span must be >= 1; got {mean_span!r}.")
-        seed = seed_from(0 if random_state is None else random_state)
+        ratio, span, seed = reference_task(mask_ratio, mean_span, random_state)
         hidden_all = score_mask(panel, ratio, span, seed, bool(per_channel))
-        inputs = self.feature_inputs(panel)
-        module = self.net_.module_
-        module.eval()
-
-        def run(size):
-            total, count = 0.0, 0.0
-            with torch.no_grad():
-                for start, b in zip(range(0, panel.n_samples, size),
-                                    batches(inputs, size, self.net_.device)):
-                    hidden = hidden_all[start : start + size].to(b["x"].device)
-                    out = module(b["x"], b["observed"], b["valid"], hidden,
-                                 with_teacher=False)
-                    target = (b["observed"] & hidden & b["valid"][..., None]).sum().item()
-                    loss = dmae_losses(out, b["x"], b["observed"], b["valid"], hidden)
-                    total += loss["reconstruction"].item() * target
-                    count += target
-            return total, count
-
-        total, count = retry_on_oom(run, self._inference_batch,
-                                    what=f"{type(self).__name__}.score", setting=None)
-        return -total / max(count, 1.0)
-
+        return -masked_error(self.net_.module_, self.feature_inputs(panel), hidden_all,
+                             self._inference_batch, self.net_.device,
+                             what=f"{type(self).__name__}.score")
