@@ -31,10 +31,11 @@ def _parse_missing(setting: str) -> tuple[str, float]:
 
 
 def _series(X) -> list[np.ndarray]:
-    """A panel (3-D array or list of (T_i, C) arrays) as a list of 2-D arrays."""
-    if isinstance(X, np.ndarray):
-        return list(X if X.ndim == 3 else X[:, :, None])
-    return [np.asarray(s) if np.ndim(s) == 2 else np.asarray(s)[:, None] for s in X]
+    """A panel as a list of (T_i, C) float64 arrays, read by skmts's one input parser."""
+    from .._panel import to_panel
+
+    panel, _ = to_panel(X, dtype=np.float64, warn_layout=False)
+    return [panel.values[i, : panel.lengths[i]] for i in range(panel.n_samples)]
 
 
 def resample(X: np.ndarray, length: int) -> np.ndarray:
