@@ -39,8 +39,8 @@ class PyPOTSFeatureModule(nn.Module):
         The PyPOTS core (``pm.model``); used as given (copy it first to fine-tune).
     backbone : str
         Table key.
-    pooling : {"mean", "max", "meanmax", "last", "segments", "segmentsmax", "meanmaxppv"}
-        Pooling of the latents over the steps: per-step
+    pooling : str
+        A pooling of ``DMAETransformer``'s ``pooling`` parameter (e.g. "mean"): per-step
         latents over the steps with an observed value, RNN hidden states over the
         real steps ("last": the final state).
     empirical_mean : array-like of shape (n_channels,) or None

@@ -97,12 +97,13 @@ class DMAETransformer(BaseSeriesTransformer):
         Starting momentum of the EMA teacher, in [0, 1); it rises to 1 over the run
         (cosine schedule, BYOL).
     pooling : {"mean", "max", "meanmax", "last", "segments", "segmentsmax", \
-            "meanmaxppv"}, default="meanmax"
+            "meanmaxppv", "multiscale"}, default="meanmax"
         How latents become one vector over the observed, unpadded positions: "meanmax"
         concatenates mean and max; "segments" is the mean over each of 4 consecutive
         segments plus the max (coarse order kept); "segmentsmax" adds the mean;
         "meanmaxppv" adds to "meanmax" the proportion of positive values (MiniRocket's
-        PPV).
+        PPV); "multiscale" is the mean and the max over the series, its halves and its
+        quarters (TS2Vec-style multi-scale max pooling).
     layers : {"all", "last"}, default="all"
         Pool the stem's output and every encoder layer's and concatenate (features at
         several depths), or the last layer's only.

@@ -96,11 +96,12 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
     validation_fraction : float, default=0.2
         Fraction of the series held out to validate imputation; 0 trains on all of them.
     pooling : {"mean", "max", "meanmax", "last", "segments", "segmentsmax", \
-            "meanmaxppv"}, default="mean"
+            "meanmaxppv", "multiscale"}, default="mean"
         Pooling of per-step latents (SAITS, Transformer, TimesNet) over the observed
         steps, and of the RNN backbones' hidden states (GRU-D, BRITS, CSAI; each
         direction) over the real steps; "last" takes an RNN's hidden state after the
         last real step (the paper's choice; the mean won the missing-values benchmark).
+        The other choices are those of :class:`DMAETransformer`'s ``pooling``.
     device : str, default="auto"
         "auto" (CUDA when available), "cpu", "cuda" or "cuda:N".
     random_state : int, RandomState instance or None, default=None
