@@ -411,7 +411,7 @@ class DMAETransformer(BaseSeriesTransformer):
         same hidden values of the same ``X``, so ``GridSearchCV`` over the masking
         parameters compares the candidates on one task. The mask is drawn once for
         the whole panel: geometric spans of time steps (the span masking of Zerveas
-        et al. [2]_), by default hiding all channels of a step together, with at least
+        et al., TST), by default hiding all channels of a step together, with at least
         one observed value hidden. Higher is better, which lets ``GridSearchCV``
         choose DMAE settings without labels.
 
