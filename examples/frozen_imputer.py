@@ -21,7 +21,8 @@ X_train = inject_missing(X_train, 0.2, random_state=0)  # the data arrive with 2
 X_test = inject_missing(X_test, 0.2, random_state=1)
 
 # Pretraining needs no labels. Defaults: max_epochs=100, patience=10 on the held-out imputation
-# error (validation_fraction=0.2, extra missing_rate=0.1 MCAR); 30 epochs keep this quick.
+# error (validation_fraction=0.2; PyGrinder hides missing_rate=0.2 more, MCAR, in the held-out
+# part and, for SAITS, in each training epoch); 30 epochs keep this quick.
 saits = FrozenImputerTransformer("saits", max_epochs=30, random_state=0)
 head = LinearHeadClassifier(random_state=0)  # max_epochs=200, early stopping, patience=10
 clf = make_pipeline(saits, head)  # the head standardises its input (standardize=True)
