@@ -50,11 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only methods matching these shell patterns (e.g. 'frozen-*')")
     parser.add_argument("--backbones", nargs="+", metavar="NAME",
                         help="missing suite: frozen backbones (default: saits transformer "
-                             "timesnet brits grud csai); e2e suite: backbones (default: dmae)")
+                             "timesnet brits grud csai); e2e suite: backbones (default: dmae); "
+                             "regression and transfer suites: dmae and/or frozen backbones "
+                             "(default: all seven)")
     parser.add_argument("--settings", nargs="+", metavar="SETTING",
-                        help="missing and e2e suites: only these missingness settings "
-                             "(missing: complete mcar-0.1 mcar-0.3 block-0.1 block-0.3; "
-                             "e2e: complete mcar-0.3)")
+                        help="missing, e2e and regression suites: only these missingness "
+                             "settings (missing: complete mcar-0.1 mcar-0.3 block-0.1 "
+                             "block-0.3; e2e and regression: complete mcar-0.3)")
     parser.add_argument("--device", help="device for skmts estimators (default: theirs, 'auto')")
     parser.add_argument("--timeout", type=float, default=3600.0, metavar="SECONDS",
                         help="seconds one job may run before it is killed (default: %(default)s)")
