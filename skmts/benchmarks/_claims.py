@@ -12,6 +12,8 @@ Planning is in ``_plan``; jobs run in fresh processes (``_harness``) and return 
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from ..model_selection._reference import interpolate_linear, minirocket_for, to_sktime
@@ -125,6 +127,19 @@ def transfer_job(job: dict) -> dict:
 
 
 # ---- sktime's benchmarking --------------------------------------------------------------
+class _SktimeFailures(logging.Handler):
+    """Collects the "Validation failed: ..." lines sktime's benchmark logs."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        msg = record.getMessage()
+        if "failed:" in msg:
+            self.messages.append(msg.split("failed:", 1)[1].strip())
+
+
 def sktime_estimator(method: str, seed: int, budget: dict):
     """The sktime estimator behind a method name of the sktime suite."""
     if method == "minirocket":
@@ -189,17 +204,17 @@ def sktime_job(job: dict) -> dict:
     workdir = Path(job.get("workdir") or "benchmark-results") / "sktime-benchmark"
     workdir.mkdir(parents=True, exist_ok=True)
     out_file = workdir / f"{job['dataset']}-{job['method']}-seed{seed}.csv"
-    df = bench.run(output_file=str(out_file), force_rerun="all")
+    failures = _SktimeFailures()
+    log = logging.getLogger("sktime.benchmarking.benchmarks")
+    log.addHandler(failures)
+    try:
+        df = bench.run(output_file=str(out_file), force_rerun="all")
+    finally:
+        log.removeHandler(failures)
     if df.empty or f"accuracy_score_fold_{p['n_folds'] - 1}_test" not in df:
-        # sktime logs a failed estimator and returns no row: fit the first fold directly
-        # so that the job fails with the estimator's own error
-        X, y = loader()
-        train, test = next(KFold(n_splits=p["n_folds"], shuffle=True,
-                                 random_state=seed).split(np.arange(len(y))))
-        take = (lambda idx: X.iloc[idx]) if hasattr(X, "iloc") else (lambda idx: X[idx])
-        est = sktime_estimator(job["method"], seed, p.get("budget", {}))
-        est.fit(take(train), y[train]).predict(take(test))
-        raise RuntimeError("sktime's ClassificationBenchmark returned no result")
+        # sktime logs a failed estimator and returns no row: fail with its reason
+        raise RuntimeError("; ".join(failures.messages)
+                           or "sktime's ClassificationBenchmark returned no result")
     row = df.iloc[0]
     folds = [float(row[f"accuracy_score_fold_{i}_test"]) for i in range(p["n_folds"])]
     fit = [float(row[f"fit_time_fold_{i}_test"]) for i in range(p["n_folds"])
