@@ -50,7 +50,6 @@ def pretrain(key: str, values: np.ndarray, *, backbone_params, max_epochs: int, 
     of the ``KeyboardInterrupt`` raised when Ctrl-C ends PyPOTS's loop.
     """
     n = values.shape[0]
-    n = values.shape[0]
     with pypots_logging(verbose) as errors, rng_scope(seed, device):
         model = build_pypots_model(
             key,
@@ -58,8 +57,7 @@ def pretrain(key: str, values: np.ndarray, *, backbone_params, max_epochs: int, 
             n_features=values.shape[2],
             backbone_params=backbone_params,
             epochs=max(max_epochs, 1),
-            patience=None if patience is None else min(patience,
-                                                             max(max_epochs, 1)),
+            patience=None if patience is None else min(patience, max(max_epochs, 1)),
             batch_size=batch_size,
             lr=lr,
             device=device,
@@ -78,9 +76,8 @@ def pretrain(key: str, values: np.ndarray, *, backbone_params, max_epochs: int, 
         with record_interrupt() as interrupt:
             try:
                 if BACKBONES[key].masked_training:
-                    fit_masked(model, values[train_idx], val_set,
-                               rate=missing_rate, pattern=missing_pattern,
-                               seed=seed)
+                    fit_masked(model, values[train_idx], val_set, rate=missing_rate,
+                               pattern=missing_pattern, seed=seed)
                 else:
                     model.fit({"X": values[train_idx]}, val_set)
             except (RuntimeError, ValueError) as err:

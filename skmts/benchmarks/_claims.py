@@ -16,8 +16,12 @@ import logging
 
 import numpy as np
 
-from ..model_selection._reference import interpolate_linear, minirocket_for, to_sktime
-from ..model_selection._reference import warm_minirocket
+from ..model_selection._reference import (
+    interpolate_linear,
+    minirocket_for,
+    to_sktime,
+    warm_minirocket,
+)
 from ._data import load_setting, resample
 from ._methods import _backbone, _pretrained, _Timer, _torch_info
 

@@ -244,7 +244,7 @@ def _plan_inference(opts: Options) -> list[Job]:
     return [Job("inference", f"random {n}x{t}x{c}", method, "default", seed,
                 _TARGET + "inference_job",
                 {"n_samples": n, "n_timesteps": t, "n_channels": c, "n_fit": INFERENCE_FIT,
-                 "budget": opts.budget("dmae" if method == "dmae" else "frozen")})
+                 "budget": _backbone_budget(method, opts)})
             for seed in range(opts.n_seeds("inference")) for method in INFERENCE_METHODS]
 
 
@@ -288,7 +288,7 @@ def _plan_e2e(opts: Options) -> list[Job]:
                     setting = f"{missing}/labels={frac:g}"
                     base = {"missing": missing, "label_fraction": frac}
                     for backbone in backbones:
-                        budget = opts.budget("dmae" if backbone == "dmae" else "frozen")
+                        budget = _backbone_budget(backbone, opts)
                         for kind in E2E_KINDS:
                             for head in HEADS:
                                 params = {**base, "backbone": backbone, "kind": kind,
