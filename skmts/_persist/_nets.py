@@ -106,10 +106,10 @@ def _dmae(est, info, device):
 
 def _head(est, info, device):
     state = info["module"]
-    module = est._build_module(int(est.n_features_in_), _n_outputs(est),
+    module = est.build_module(int(est.n_features_in_), _n_outputs(est),
                                standardize=_standardize_like(state, ""))
     n_classes = _n_outputs(est) if est._kind == "classifier" else None
-    return _head_net(est._kind, module, est._training_params(),
+    return _head_net(est._kind, module, est.training_params(),
                      batch_size=int(info["batch_size"]), device=device, n_classes=n_classes)
 
 
@@ -119,10 +119,10 @@ def _end_to_end(est, info, device):
     head = est._make_head()  # the head's architecture and recipe, as in fit
     backbone = est.backbone_
     encoder = backbone.feature_module()
-    head_module = head._build_module(int(backbone._n_features_out), _n_outputs(est),
+    head_module = head.build_module(int(backbone._n_features_out), _n_outputs(est),
                                      standardize=_standardize_like(info["module"], "head."))
     module = EncoderWithHead(encoder, head_module)
-    recipe = head._training_params()
+    recipe = head.training_params()
     if est.max_epochs is not None:
         recipe["max_epochs"] = est.max_epochs
     n_classes = _n_outputs(est) if est._kind == "classifier" else None
@@ -134,15 +134,15 @@ def rebuild_net(est, info: dict, reader):
     """The skorch net ``info`` describes, for the restored estimator ``est``."""
     from skorch.history import History
 
-    from ..end_to_end._base import _BaseEndToEnd
-    from ..heads._base import BaseHead
+    from ..end_to_end._base import BaseEndToEnd
+    from ..heads import BaseHead
     from ..representation._dmae import DMAETransformer
 
     if isinstance(est, DMAETransformer):
         build = _dmae
     elif isinstance(est, BaseHead):
         build = _head
-    elif isinstance(est, _BaseEndToEnd):
+    elif isinstance(est, BaseEndToEnd):
         build = _end_to_end
     else:
         raise ValueError(f"{type(est).__name__} has no skorch net to restore.")

@@ -40,12 +40,12 @@ def describe_model(model) -> tuple[dict, dict]:
     The description holds Python scalars, lists, dicts and NumPy arrays only; the
     ``state_dict`` tensors are detached CPU copies.
     """
-    from ..backbones._pypots import _RESERVED, spec_for_model
+    from ..backbones._pypots import RESERVED_PARAMS, spec_for_model
 
     key = spec_for_model(model)
     params = {}
     for name in inspect.signature(type(model).__init__).parameters:
-        if name in ("self", "n_steps", "n_features") or name in _RESERVED:
+        if name in ("self", "n_steps", "n_features") or name in RESERVED_PARAMS:
             continue
         value = getattr(model, name, None)
         if isinstance(value, np.generic):

@@ -35,11 +35,12 @@ import numpy as np
 
 from ._quiet import import_pypots
 
-__all__ = ["BACKBONES", "BackboneSpec", "build_pypots_model", "get_spec", "spec_for_model",
+__all__ = ["BACKBONES", "RESERVED_PARAMS", "BackboneSpec", "build_pypots_model", "get_spec",
+           "spec_for_model",
            "spec_key"]
 
 # parameters the estimator sets itself; a backbone_params entry for them is an error
-_RESERVED = {
+RESERVED_PARAMS = {
     "n_steps": "it is the fitted series length",
     "n_features": "it is the number of channels of X",
     "epochs": "use the estimator's `max_epochs`",
@@ -307,12 +308,12 @@ def build_pypots_model(
     user = dict(backbone_params or {})
     accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
     for name in user:
-        if name in _RESERVED:
+        if name in RESERVED_PARAMS:
             raise ValueError(
-                f"backbone_params may not set {name!r} for {spec.name}: {_RESERVED[name]}."
+                f"backbone_params may not set {name!r} for {spec.name}: {RESERVED_PARAMS[name]}."
             )
         if name not in accepted:
-            options = sorted(accepted - set(_RESERVED))
+            options = sorted(accepted - set(RESERVED_PARAMS))
             raise ValueError(
                 f"backbone_params has {name!r}, which PyPOTS {spec.name} does not accept; "
                 f"its parameters are {options}."

@@ -38,6 +38,7 @@ from ..training._recipe import run_batched, train_net
 from ._pipeline import pipeline_components
 
 _PROTOCOL = ["fit_panel", "encode_panel", "feature_inputs", "feature_module"]
+_HEAD_PROTOCOL = ["fit_from", "make_module", "training_params", "build_module"]  # BaseHead
 
 _PARAMS_DOC = """backbone : BaseSeriesTransformer or FrozenEstimator
         Any skmts representation transformer (``DMAETransformer``,
@@ -167,13 +168,13 @@ _FROM_PIPELINE_DOC = """The end-to-end twin of a modular ``Pipeline([("emb", bac
             ``pipeline`` does not have exactly two steps."""
 
 
-class _BaseEndToEnd(BaseEstimator):
+class BaseEndToEnd(BaseEstimator):
     _kind: str = ""
     _heads: dict = {}
 
     _parameter_constraints: dict = {
         "backbone": [HasMethods(_PROTOCOL)],
-        "head": [StrOptions({"linear", "mlp"}), HasMethods(["fit", "_build_module"])],
+        "head": [StrOptions({"linear", "mlp"}), HasMethods(_HEAD_PROTOCOL)],
         "pretrain": ["boolean"],
         "freeze": ["boolean"],
         "max_epochs": [Interval(Integral, 0, None, closed="left"), None],
@@ -327,7 +328,7 @@ class _BaseEndToEnd(BaseEstimator):
         if self.freeze:
             logger.log(20 if self.verbose else 10, "%s: training the head on frozen features",
                        type(self).__name__)
-            self.head_ = head._fit(backbone.encode_panel(bb_panel), y, start=start,
+            self.head_ = head.fit_from(backbone.encode_panel(bb_panel), y, start=start,
                                    max_epochs=self.max_epochs)
             self.n_epochs_ = self.head_.n_epochs_
         else:
@@ -340,7 +341,7 @@ class _BaseEndToEnd(BaseEstimator):
         """``EncoderWithHead(backbone's feature module, head module)`` before training.
 
         The head module is a copy of the fitted head ``start``'s, or ``head``'s own
-        (:meth:`_make_module`, the code path of the heads' ``fit``) with its
+        (:meth:`make_module`, the code path of the heads' ``fit``) with its
         standardisation statistics from the frozen features of ``panel``.
         """
         features = None
@@ -352,7 +353,7 @@ class _BaseEndToEnd(BaseEstimator):
             if start is not None:
                 head_module = copy.deepcopy(start.net_.module_)
             else:
-                head_module = head._make_module(backbone._n_features_out, n_out, features)
+                head_module = head.make_module(backbone._n_features_out, n_out, features)
             return EncoderWithHead(encoder, head_module)
 
     def _fit_joint(self, backbone, head, start, panel: Panel, targets) -> None:
@@ -360,7 +361,7 @@ class _BaseEndToEnd(BaseEstimator):
         seed = seed_from(self.random_state)
         n_out = self._n_outputs(targets)
         module = self._joint_module(backbone, head, start, panel, n_out, seed, device)
-        params = head._training_params()
+        params = head.training_params()
         if self.max_epochs is not None:
             params["max_epochs"] = self.max_epochs
         if params["max_epochs"] == 0:

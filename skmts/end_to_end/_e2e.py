@@ -26,12 +26,12 @@ from ..heads import (
 )
 from ..heads._base import class_indices, scaled_targets
 from ..training._recipe import infer, unscale_targets
-from ._base import _ATTRS_DOC, _FROM_PIPELINE_DOC, _PARAMS_DOC, _BaseEndToEnd
+from ._base import _ATTRS_DOC, _FROM_PIPELINE_DOC, _PARAMS_DOC, BaseEndToEnd
 
 __all__ = ["EndToEndClassifier", "EndToEndRegressor"]
 
 
-class EndToEndClassifier(ClassifierMixin, _BaseEndToEnd):
+class EndToEndClassifier(ClassifierMixin, BaseEndToEnd):
     __doc__ = f"""A backbone and a classification head trained together on the labels.
 
     The end-to-end counterpart of ``Pipeline([("emb", backbone), ("clf", head)])``.
@@ -161,7 +161,7 @@ class EndToEndClassifier(ClassifierMixin, _BaseEndToEnd):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
-class EndToEndRegressor(RegressorMixin, _BaseEndToEnd):
+class EndToEndRegressor(RegressorMixin, BaseEndToEnd):
     __doc__ = f"""A backbone and a regression head trained together on the targets.
 
     The end-to-end counterpart of ``Pipeline([("emb", backbone), ("reg", head)])``;

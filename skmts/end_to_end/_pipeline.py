@@ -14,7 +14,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from .._utils import unwrap_frozen
-from ..heads._base import BaseHead
+from ..heads import BaseHead
 from ..representation._base import BaseSeriesTransformer
 
 __all__ = ["pipeline_components"]

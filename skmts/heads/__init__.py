@@ -4,8 +4,12 @@ Each head standardises its input itself (``standardize=True``): the training fea
 mean and standard deviation are the first layer of its torch head, so a modular
 ``Pipeline([("emb", backbone), ("clf", head)])`` needs no ``StandardScaler`` and an
 end-to-end estimator with the same head starts from the same function.
+
+:class:`BaseHead` is the protocol the end-to-end estimators call; a head of your own
+subclasses a shipped head and overrides :meth:`BaseHead.build_module`.
 """
 
+from ._base import BaseHead
 from ._heads import (
     LinearHeadClassifier,
     LinearHeadRegressor,
@@ -14,6 +18,7 @@ from ._heads import (
 )
 
 __all__ = [
+    "BaseHead",
     "LinearHeadClassifier",
     "LinearHeadRegressor",
     "MLPHeadClassifier",

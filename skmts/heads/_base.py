@@ -36,7 +36,9 @@ from .._utils import RUNTIME_CONSTRAINTS, resolve_device, seed_from, torch_seed_
 from .._validation import check_features, check_y
 from ..nn._heads import LinearHead, MLPHead, Standardize
 from ..training._faults import unfit_on_error
-from ..training._recipe import encode_labels, scale_targets, train_net, unscale_targets
+from ..training._recipe import (
+    encode_labels, run_batched, scale_targets, train_net, unscale_targets,
+)
 
 _TRAINING_CONSTRAINTS: dict = {
     "standardize": ["boolean", StrOptions({"trainable"})],
@@ -177,13 +179,8 @@ def _forward64(net, X, batch_size):
     with the order of samples.
     """
     module = copy.deepcopy(net.module_).to(dtype=torch.float64).eval()
-    X = np.asarray(X, dtype=np.float64)
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(X), batch_size):
-            xb = torch.as_tensor(X[start : start + batch_size], device=net.device)
-            out.append(module(xb).cpu().numpy())
-    return np.concatenate(out, axis=0)
+    inputs = {"x": np.asarray(X, dtype=np.float64)}
+    return run_batched(lambda x: module(x), inputs, batch_size, net.device, dtype=np.float64)
 
 
 def _proba(net, X, batch_size):
@@ -196,29 +193,90 @@ def _proba(net, X, batch_size):
 
 # ---- the shared estimator machinery ---------------------------------------------------
 class BaseHead(BaseEstimator):
-    """Shared fit machinery of the heads; subclasses define ``_build_module``."""
+    """Base of the heads: the protocol the end-to-end estimators and a saved model use.
+
+    A head is a torch module on 2-D features, trained with the skorch recipe of
+    :mod:`skmts.training`. :class:`~skmts.EndToEndClassifier` and
+    :class:`~skmts.EndToEndRegressor` call these public methods only:
+
+    - :meth:`build_module` -- the bare torch head, the one method a new head defines;
+    - :meth:`make_module` -- that head with its standardisation layer in front;
+    - :meth:`training_params` -- the training recipe (``lr``, ``max_epochs``, ...);
+    - :meth:`fit_from` -- ``fit``, optionally from a fitted head's weights.
+
+    To write a head of your own, subclass a shipped one and override
+    :meth:`build_module`: everything else (validation, standardisation, training,
+    ``predict``, saving, end-to-end training) comes with it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from torch import nn
+    >>> from skmts import LinearHeadClassifier
+    >>> class TanhHead(LinearHeadClassifier):
+    ...     def build_module(self, n_in, n_out, standardize=None):
+    ...         layers = [standardize] if standardize is not None else []
+    ...         return nn.Sequential(*layers, nn.Linear(n_in, 8), nn.Tanh(),
+    ...                              nn.Linear(8, n_out))
+    >>> X = np.random.default_rng(0).normal(size=(40, 3))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> clf = TanhHead(max_epochs=5, random_state=0).fit(X, y)
+    >>> clf.predict(X).shape
+    (40,)
+    """
 
     _kind: str = ""
 
-    def _build_module(self, n_in: int, n_out: int, standardize=None) -> nn.Module:  # pragma: no cover
-        """The torch head ``(B, n_in) -> (B, n_out)`` (randomly initialised), with the
-        :class:`Standardize` layer ``standardize`` first (None: the bare head)."""
+    def build_module(self, n_in: int, n_out: int, standardize=None) -> nn.Module:  # pragma: no cover
+        """The torch head ``(batch, n_in) -> (batch, n_out)``, randomly initialised.
+
+        Parameters
+        ----------
+        n_in, n_out : int
+            Input features and outputs (classes, or regression targets).
+        standardize : torch.nn.Module or None
+            The standardisation layer to put first, or None for the bare head.
+
+        Returns
+        -------
+        module : torch.nn.Module
+        """
         raise NotImplementedError
 
-    def _make_module(self, n_in: int, n_out: int, features=None) -> nn.Module:
-        """The torch head to train on ``features`` (n_samples, n_in): its standardisation
-        layer from their statistics when ``standardize`` asks for one, then the bare
-        head. The one code path of the heads and of the end-to-end estimators."""
+    def make_module(self, n_in: int, n_out: int, features=None) -> nn.Module:
+        """The torch head to train on ``features``: standardisation layer, then the head.
+
+        The one code path of the heads' ``fit`` and of the end-to-end estimators.
+
+        Parameters
+        ----------
+        n_in, n_out : int
+            Input features and outputs.
+        features : array-like of shape (n_samples, n_in) or None
+            The training features, whose mean and standard deviation make the
+            standardisation layer; needed when ``standardize`` is on.
+
+        Returns
+        -------
+        module : torch.nn.Module
+        """
         layer = None
         if self.standardize:
             if features is None:
                 raise ValueError("standardize needs the training features' statistics.")
             mean, scale = feature_statistics(features)
             layer = Standardize(mean, scale, trainable=isinstance(self.standardize, str))
-        return self._build_module(n_in, n_out, standardize=layer)
+        return self.build_module(n_in, n_out, standardize=layer)
 
-    def _training_params(self) -> dict:
-        """The training recipe, as keyword arguments of :func:`~skmts.training.train_net`."""
+    def training_params(self) -> dict:
+        """The training recipe, as keyword arguments of :func:`skmts.training.train_net`.
+
+        Returns
+        -------
+        params : dict
+            ``lr``, ``max_epochs``, ``batch_size``, ``weight_decay``,
+            ``validation_fraction``, ``patience`` and ``callbacks``.
+        """
         return dict(
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -243,8 +301,8 @@ class BaseHead(BaseEstimator):
             module = copy.deepcopy(start.net_.module_)
         else:
             with torch_seed_scope(seed, device):
-                module = self._make_module(X.shape[1], n_out, X)
-        params = self._training_params()
+                module = self.make_module(X.shape[1], n_out, X)
+        params = self.training_params()
         if max_epochs is not None:
             params["max_epochs"] = max_epochs
         if params["max_epochs"] == 0:
@@ -286,12 +344,28 @@ class _HeadClassifier(ClassifierMixin, BaseHead):
         self : object
             The fitted classifier.
         """
-        return self._fit(X, y)
+        return self.fit_from(X, y)
 
     @unfit_on_error
-    def _fit(self, X, y, *, start=None, max_epochs=None):
-        """``fit``, optionally from the fitted head ``start`` (its module and classes)
-        and for ``max_epochs`` epochs instead of the recipe's (0: none)."""
+    def fit_from(self, X, y, *, start=None, max_epochs=None):
+        """``fit``, optionally from a fitted head and for another number of epochs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The features.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        start : fitted head of the same kind, optional
+            Training starts from its module (standardisation layer included) and
+            keeps its classes.
+        max_epochs : int, optional
+            Instead of the recipe's ``max_epochs``; 0 builds the net untrained.
+
+        Returns
+        -------
+        self : object
+        """
         X = check_features(self, X, reset=True, dtype=[np.float64, np.float32])
         y = check_y(self, y, X.shape[0], classifier=True)
         self.classes_, y_idx = class_indices(y, start)
@@ -353,12 +427,28 @@ class _HeadRegressor(RegressorMixin, BaseHead):
         self : object
             The fitted regressor.
         """
-        return self._fit(X, y)
+        return self.fit_from(X, y)
 
     @unfit_on_error
-    def _fit(self, X, y, *, start=None, max_epochs=None):
-        """``fit``, optionally from the fitted head ``start`` (its module and target
-        scaling) and for ``max_epochs`` epochs instead of the recipe's (0: none)."""
+    def fit_from(self, X, y, *, start=None, max_epochs=None):
+        """``fit``, optionally from a fitted head and for another number of epochs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The features.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+        start : fitted head of the same kind, optional
+            Training starts from its module (standardisation layer included) and
+            keeps its target scaling.
+        max_epochs : int, optional
+            Instead of the recipe's ``max_epochs``; 0 builds the net untrained.
+
+        Returns
+        -------
+        self : object
+        """
         X = check_features(self, X, reset=True, dtype=[np.float64, np.float32])
         y = check_y(self, y, X.shape[0], classifier=False)
         self._y_1d = np.ndim(y) == 1
@@ -391,11 +481,11 @@ class _HeadRegressor(RegressorMixin, BaseHead):
 
 
 class _LinearMixin:
-    def _build_module(self, n_in: int, n_out: int, standardize=None) -> nn.Module:
+    def build_module(self, n_in: int, n_out: int, standardize=None) -> nn.Module:
         return LinearHead(n_in, n_out, standardize=standardize)
 
 
 class _MLPMixin:
-    def _build_module(self, n_in: int, n_out: int, standardize=None) -> nn.Module:
+    def build_module(self, n_in: int, n_out: int, standardize=None) -> nn.Module:
         return MLPHead(n_in, n_out, hidden_size=self.hidden_size, n_layers=self.n_layers,
                        dropout=self.dropout, standardize=standardize)

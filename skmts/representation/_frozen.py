@@ -7,19 +7,19 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions
 from .._persist._pypots import SavedModel, load_saved_model, save_model
-from .._utils import RUNTIME_CONSTRAINTS, NanStandardScaler, resolve_device, seed_from, unwrap_frozen
+from .._utils import RUNTIME_CONSTRAINTS, resolve_device, seed_from
 from .._validation import Panel
 from ..backbones._inputs import build_inputs, fit_state_from_data
 from ..backbones._latent import PyPOTSFeatureModule, feature_width
-from ..backbones._pretrain import pretrain, scoring_mask
-from ..backbones._pypots import BACKBONES, spec_for_model, spec_key
+from ..backbones._pretrain import scoring_mask
+from ..backbones._pypots import BACKBONES
 from ..training._faults import unfit_on_error
 from ._base import POOLINGS, BaseSeriesTransformer
+from ._frozen_source import frozen_source
 from ._windows import encode_in_windows
 
 __all__ = ["FrozenImputerTransformer"]
@@ -242,47 +242,8 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
     def fit_panel(self, panel: Panel, *, train: bool = True) -> None:
         self._epochs = self._check_epochs()
         device = resolve_device(self.device)
-        backbone = unwrap_frozen(self.backbone)  # a FrozenEstimator survives clone
-        best_epoch = None
-        if isinstance(backbone, str):
-            key = spec_key(backbone)
-            self._check_n_steps(panel)
-            scaler = NanStandardScaler().fit(panel.values, panel.observed)
-            values = scaler.transform(panel.values)
-            if self.n_steps is not None and self.n_steps > panel.n_timesteps:
-                pad = self.n_steps - panel.n_timesteps
-                values = np.pad(values, ((0, 0), (0, pad), (0, 0)), constant_values=np.nan)
-            train = train and self._epochs > 0
-            model = self._pretrain(key, values, device, train)
-            best_epoch = getattr(model, "best_epoch", None) if train else None
-            empirical_mean = None
-        elif isinstance(backbone, FrozenImputerTransformer):
-            if not hasattr(backbone, "model_"):
-                raise ValueError(
-                    "backbone is an unfitted FrozenImputerTransformer; fit it first (note "
-                    "that sklearn.base.clone unfits estimator parameters: wrap a fitted one "
-                    "in sklearn.frozen.FrozenEstimator, or pass its model_)."
-                )
-            key = backbone.backbone_name_
-            model = copy.deepcopy(backbone.model_)
-            scaler = copy.deepcopy(backbone.scaler_)
-            empirical_mean = backbone.empirical_mean_
-        else:
-            key = spec_for_model(backbone)
-            model = copy.deepcopy(backbone)
-            scaler = None
-            empirical_mean = None
-            missing = [a for a in BACKBONES[key].fit_state if not hasattr(model, a)]
-            if missing:
-                raise ValueError(
-                    f"backbone is a {BACKBONES[key].name} model that was never fitted: "
-                    f"{BACKBONES[key].name} learns {', '.join(missing)} in fit(), and load() "
-                    "does not restore them."
-                )
-        if not isinstance(backbone, str):
-            self._check_pretrained(model, panel)
-            model.model.to(device)
-            model.device = torch.device(device)
+        key, model, scaler, empirical_mean, best_epoch = frozen_source(
+            self, panel, device, self._epochs, train)
 
         # freeze: features come from the pretrained weights only
         model.model.eval()
@@ -302,25 +263,6 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
         self.best_epoch_ = best_epoch
         self._n_features_out = feature_width(key, model.model, self.pooling)
         self._check_finite_features(panel)
-
-    def _check_n_steps(self, panel: Panel) -> None:
-        if (self.n_steps or panel.n_timesteps) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs series of at least 2 timesteps; X has "
-                f"n_timesteps={panel.n_timesteps} (a 2-D X is read as "
-                "(n_samples, n_timesteps): 1 feature(s) = 1 timestep)."
-            )
-        if self.n_steps is not None and self.n_steps < panel.n_timesteps:
-            raise ValueError(
-                f"n_steps={self.n_steps} is shorter than the longest series in X "
-                f"({panel.n_timesteps} timesteps); use n_steps >= {panel.n_timesteps} "
-                "or None."
-            )
-
-    def _interrupted_message(self) -> str:
-        return (f"{type(self).__name__}.fit interrupted during PyPOTS pretraining; the "
-                "estimator is left unfitted (PyPOTS has no per-epoch hook, so the weights "
-                "trained so far are not kept).")
 
     def _check_finite_features(self, panel: Panel, n: int = 64) -> None:
         """``RuntimeError`` if the features of the first ``n`` fit series are not finite.
@@ -353,28 +295,6 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
             stacklevel=4,
         )
         return self.epochs
-
-    def _pretrain(self, key: str, values: np.ndarray, device: str, train: bool):
-        return pretrain(
-            key, values, backbone_params=self.backbone_params, max_epochs=self._epochs,
-            patience=self.patience, batch_size=self.batch_size, lr=self.lr, device=device,
-            verbose=self.verbose, seed=seed_from(self.random_state),
-            validation_fraction=self.validation_fraction, missing_rate=self.missing_rate,
-            missing_pattern=self.missing_pattern, train=train,
-            interrupted=self._interrupted_message(),
-        )
-
-    def _check_pretrained(self, model, panel: Panel) -> None:
-        if int(model.n_features) != panel.n_channels:
-            raise ValueError(
-                f"X has {panel.n_channels} channels, but the pretrained backbone expects "
-                f"{model.n_features} channels."
-            )
-        if panel.n_timesteps > int(model.n_steps):
-            raise ValueError(
-                f"X has series of {panel.n_timesteps} timesteps, but the pretrained backbone "
-                f"was built for series of at most n_steps={model.n_steps} timesteps."
-            )
 
     # ---- inference --------------------------------------------------------------------
     def _scaled_padded(self, panel: Panel) -> np.ndarray:

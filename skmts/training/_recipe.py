@@ -288,15 +288,21 @@ def batches(inputs: dict, batch_size: int, device):
     ``batch_size`` rows at a time."""
     n = len(next(iter(inputs.values())))
     for start in range(0, n, batch_size):
-        yield {k: torch.as_tensor(v[start : start + batch_size], device=device)
+        yield {k: torch.as_tensor(_writable(v[start : start + batch_size]), device=device)
                for k, v in inputs.items()}
 
 
+def _writable(a: np.ndarray) -> np.ndarray:
+    """``a``, or a copy of it when read-only (torch warns on sharing read-only memory)."""
+    return a if a.flags.writeable else a.copy()
+
+
 def run_batched(fn, inputs: dict, batch_size: int, device, *, mixed_precision=False,
-                what="inference", setting="batch_size"):
+                what="inference", setting="batch_size", dtype=np.float32):
     """``fn(**batch)`` over ``inputs`` a batch at a time, under ``torch.no_grad()``.
 
-    Returns the outputs concatenated along the first axis as a float32 numpy array.
+    Returns the outputs concatenated along the first axis as a numpy array of ``dtype``
+    (float32 by default; float64 keeps a float64 module's outputs exact).
     ``mixed_precision`` runs under :func:`autocast` (bfloat16 on CUDA, nothing on the
     CPU). Modules are not switched to eval mode here: the caller does that. On CUDA
     out-of-memory the whole pass is retried with half the batch size, down to 1
@@ -304,12 +310,14 @@ def run_batched(fn, inputs: dict, batch_size: int, device, *, mixed_precision=Fa
     ``setting`` the parameter to suggest, None for none).
     """
 
+    as_dtype = torch.float64 if np.dtype(dtype) == np.float64 else torch.float32
+
     def run(size):
         out = []
         context = autocast(device) if mixed_precision else contextlib.nullcontext()
         with torch.no_grad(), context:
-            for batch in batches(inputs, size, device):
-                out.append(fn(**batch).detach().float().cpu().numpy())
-        return np.concatenate(out).astype(np.float32, copy=False)
+            for batch in batches(inputs, size, device):  # bfloat16 under autocast: cast
+                out.append(fn(**batch).detach().to(as_dtype).cpu().numpy())
+        return np.concatenate(out)
 
     return retry_on_oom(run, batch_size, what=what, setting=setting)

@@ -220,6 +220,27 @@ def test_string_heads_and_ragged_input(data):
     assert clf.net_.module_.head.layers[-1].out_features == 2
 
 
+class TanhHead(LinearHeadClassifier):
+    """A third-party head: a shipped head with its own ``build_module`` (BaseHead protocol)."""
+
+    def build_module(self, n_in, n_out, standardize=None):
+        layers = [standardize] if standardize is not None else []
+        return nn.Sequential(*layers, nn.Linear(n_in, 5), nn.Tanh(), nn.Linear(5, n_out))
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_a_head_of_your_own_trains_end_to_end(data, freeze):
+    X, y = data
+    clf = EndToEndClassifier(TinyBackbone(), head=TanhHead(**HEAD), freeze=freeze,
+                             random_state=0).fit(X, y)
+    head_module = clf.head_.net_.module_ if freeze else clf.net_.module_.head
+    assert isinstance(head_module, nn.Sequential) and isinstance(head_module[-2], nn.Tanh)
+    assert head_module[0].__class__.__name__ == "Standardize"  # make_module put it first
+    assert clf.score(X, y) > 0.8
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+
+
 def test_components_are_checked(data):
     X, y = data
     from sklearn.decomposition import PCA

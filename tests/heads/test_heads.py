@@ -125,9 +125,9 @@ def test_get_params_is_clean():
 
 
 def test_build_module_gives_the_bare_head():
-    m = MLPHeadRegressor(hidden_size=6, n_layers=3)._build_module(4, 2)
+    m = MLPHeadRegressor(hidden_size=6, n_layers=3).build_module(4, 2)
     assert isinstance(m, MLPHead) and m(torch.zeros(5, 4)).shape == (5, 2)
-    assert isinstance(LinearHeadClassifier()._build_module(4, 3), LinearHead)
+    assert isinstance(LinearHeadClassifier().build_module(4, 3), LinearHead)
 
 
 @pytest.mark.parametrize(

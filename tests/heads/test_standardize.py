@@ -170,9 +170,9 @@ def test_fitted_layer_survives_pickle_deepcopy_and_float64(standardize):
 
 def test_make_module_is_the_one_code_path():
     X = np.random.RandomState(0).normal(size=(10, 4)) * 3 + 1
-    module = MLPHeadRegressor(hidden_size=6, n_layers=2)._make_module(4, 2, X)
+    module = MLPHeadRegressor(hidden_size=6, n_layers=2).make_module(4, 2, X)
     assert isinstance(module, MLPHead) and isinstance(module.standardize, Standardize)
     np.testing.assert_allclose(module.standardize.mean.numpy(), X.mean(0), rtol=1e-6)
-    assert LinearHeadClassifier(standardize=False)._make_module(4, 3).standardize is None
+    assert LinearHeadClassifier(standardize=False).make_module(4, 3).standardize is None
     with pytest.raises(ValueError, match="statistics"):
-        LinearHeadClassifier()._make_module(4, 3)
+        LinearHeadClassifier().make_module(4, 3)
