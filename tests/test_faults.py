@@ -270,7 +270,8 @@ def test_frozen_encode_and_end_to_end_predict_retry(monkeypatch, panel):
     clf.fit(panel, y12)
     expected = clf.predict_proba(panel)
     batch_size = clf.net_.batch_size
-    _oom_above(monkeypatch, EncoderWithHead, "forward", 3)
+    assert isinstance(clf.net_.module_, EncoderWithHead)
+    _oom_above(monkeypatch, type(clf.net_.module_.encoder), "forward", 3)
     with pytest.warns(UserWarning, match="EndToEndClassifier.predict_proba ran out of GPU.*"
                                          "set the head's batch_size=2"):
         np.testing.assert_allclose(clf.predict_proba(panel), expected, rtol=1e-5, atol=1e-6)

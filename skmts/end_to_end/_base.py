@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 from numbers import Integral, Real
 
+import numpy as np
+
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
@@ -37,7 +39,7 @@ from ..training._faults import collect_interrupts, unfit_on_error, user_callback
 from ..training._recipe import run_batched, train_net
 from ._pipeline import pipeline_components
 
-_PROTOCOL = ["fit_panel", "encode_panel", "feature_inputs", "feature_module"]
+_PROTOCOL = ["fit_panel", "encode_panel", "feature_inputs", "feature_module", "encode_with"]
 _HEAD_PROTOCOL = ["fit_from", "make_module", "training_params", "build_module"]  # BaseHead
 
 _PARAMS_DOC = """backbone : BaseSeriesTransformer or FrozenEstimator
@@ -431,12 +433,23 @@ class BaseEndToEnd(BaseEstimator):
         panel = self._panel(X)
         if self.freeze:
             return self.backbone_.encode_panel(panel)
-        encoder = self.net_.module_.encoder
-        encoder.eval()
-        return run_batched(encoder, self.backbone_.feature_inputs(panel),
-                           self.net_.batch_size, self.net_.device,
-                           what=f"{type(self).__name__}.transform",
-                           setting="the head's batch_size")
+        return self._encode(panel, "transform")
+
+    def _encode(self, panel: Panel, method: str) -> np.ndarray:
+        """The fine-tuned encoder's features of ``panel`` (the backbone's ``encode_with``)."""
+        encoder = self.net_.module_.encoder.eval()
+        return self.backbone_.encode_with(
+            encoder, panel, batch_size=self.net_.batch_size, device=self.net_.device,
+            what=f"{type(self).__name__}.{method}", setting="the head's batch_size")
+
+    def _joint_outputs(self, panel: Panel, method: str) -> np.ndarray:
+        """The fine-tuned net's outputs (logits or scaled targets), float64: the encoder's
+        features (:meth:`_encode`), then the head."""
+        head = self.net_.module_.head.eval()
+        features = self._encode(panel, method)
+        return run_batched(lambda x: head(x), {"x": features}, self.net_.batch_size,
+                           self.net_.device, what=f"{type(self).__name__}.{method}",
+                           setting="the head's batch_size", dtype=np.float64)
 
     def __sklearn_tags__(self):
         from sklearn.utils import TransformerTags

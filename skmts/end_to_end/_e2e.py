@@ -25,7 +25,7 @@ from ..heads import (
     MLPHeadRegressor,
 )
 from ..heads._base import class_indices, scaled_targets
-from ..training._recipe import infer, unscale_targets
+from ..training._recipe import softmax, unscale_targets
 from ._base import _ATTRS_DOC, _FROM_PIPELINE_DOC, _PARAMS_DOC, BaseEndToEnd
 
 __all__ = ["EndToEndClassifier", "EndToEndRegressor"]
@@ -137,12 +137,7 @@ class EndToEndClassifier(ClassifierMixin, BaseEndToEnd):
         panel = self._panel(X)
         if self.freeze:
             return self.head_.predict_proba(self.backbone_.encode_panel(panel))
-        inputs = self.backbone_.feature_inputs(panel)
-        proba = np.asarray(infer(self.net_, inputs, "predict_proba",
-                                 what=f"{type(self).__name__}.predict_proba",
-                                 setting="the head's batch_size"),
-                           dtype=np.float64)
-        return proba / proba.sum(axis=1, keepdims=True)
+        return softmax(self._joint_outputs(panel, "predict_proba"))
 
     def predict(self, X):
         """Predicted class labels.
@@ -253,9 +248,7 @@ class EndToEndRegressor(RegressorMixin, BaseEndToEnd):
         panel = self._panel(X)
         if self.freeze:
             return self.head_.predict(self.backbone_.encode_panel(panel))
-        pred = infer(self.net_, self.backbone_.feature_inputs(panel), "predict",
-                     what=f"{type(self).__name__}.predict",
-                     setting="the head's batch_size")
+        pred = self._joint_outputs(panel, "predict")
         return unscale_targets(pred, self._y_mean, self._y_scale, self._y_1d)
 
     def __sklearn_tags__(self):

@@ -37,7 +37,7 @@ from .._validation import check_features, check_y
 from ..nn._heads import LinearHead, MLPHead, Standardize
 from ..training._faults import unfit_on_error
 from ..training._recipe import (
-    encode_labels, run_batched, scale_targets, train_net, unscale_targets,
+    encode_labels, run_batched, scale_targets, softmax, train_net, unscale_targets,
 )
 
 _TRAINING_CONSTRAINTS: dict = {
@@ -185,10 +185,7 @@ def _forward64(net, X, batch_size):
 
 def _proba(net, X, batch_size):
     """float64 class probabilities from a trained head (rows sum to 1)."""
-    logits = _forward64(net, X, batch_size)
-    logits -= logits.max(axis=1, keepdims=True)
-    proba = np.exp(logits)
-    return proba / proba.sum(axis=1, keepdims=True)
+    return softmax(_forward64(net, X, batch_size))
 
 
 # ---- the shared estimator machinery ---------------------------------------------------

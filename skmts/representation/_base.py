@@ -18,6 +18,10 @@ can write a backbone by subclassing :class:`BaseSeriesTransformer`:
     A trainable copy of the fitted encoder plus pooling whose ``forward(**inputs)``
     returns ``(batch, n_features_out)``; with the copy's weights unchanged its output
     equals :meth:`transform`'s. Fine-tuning works on this copy, never on ``self``.
+``encode_with(module, panel, *, batch_size, device) -> ndarray`` (inherited)
+    Features of ``panel`` from a fine-tuned copy of :meth:`feature_module`; the default
+    runs it on ``feature_inputs(panel)``. A backbone that encodes some series in pieces
+    (a fixed-length PyPOTS model cuts longer ones into windows) overrides it.
 ``impute_panel(panel) -> ndarray (n_samples, n_timesteps, n_channels)`` (optional)
     The panel with every missing value filled, in the data's units; :meth:`impute`
     returns it in the input's layout.
@@ -32,6 +36,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import Panel, check_panel, restore_layout
 from ..nn._pooling import POOLINGS
+from ..training._recipe import run_batched
 
 __all__ = ["BaseSeriesTransformer", "POOLINGS"]
 
@@ -274,6 +279,35 @@ class BaseSeriesTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
             Fine-tuning works on this copy, never on ``self``.
         """
         raise NotImplementedError
+
+    def encode_with(self, module, panel: Panel, *, batch_size: int, device,
+                    what: str = "inference", setting: str = "batch_size") -> np.ndarray:
+        """Features of ``panel`` from ``module``, a (fine-tuned) :meth:`feature_module`.
+
+        The end-to-end estimators encode through this method, so a backbone that
+        encodes some series in pieces (a fixed-length PyPOTS model cuts longer ones
+        into windows) does the same with its fine-tuned copy. The default runs
+        ``module(**feature_inputs(panel))`` in batches under ``torch.no_grad()``.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            A copy of :meth:`feature_module`, in eval mode.
+        panel : Panel
+            A validated panel.
+        batch_size : int
+            Series per batch.
+        device : str or torch.device
+            Where ``module`` is.
+        what, setting : str
+            The call and the parameter named in an out-of-memory message.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features_out), dtype float32
+        """
+        return run_batched(module, self.feature_inputs(panel), batch_size, device,
+                           what=what, setting=setting)
 
     def impute_panel(self, panel: Panel) -> np.ndarray:  # pragma: no cover
         """The panel with every missing value filled, in the data's units (optional).

@@ -341,6 +341,16 @@ class FrozenImputerTransformer(BaseSeriesTransformer):
                 lambda part: self._run("forward", self.feature_inputs(part)))
         return in_chunks(lambda part: self._run("forward", self.feature_inputs(part)), panel)
 
+    def encode_with(self, module, panel: Panel, **kwargs) -> np.ndarray:
+        """Features from a fine-tuned :meth:`feature_module`; series longer than
+        ``n_steps_`` in windows, as :meth:`transform` encodes them."""
+        def run(part):
+            return super(FrozenImputerTransformer, self).encode_with(module, part, **kwargs)
+
+        if panel.n_timesteps > self.n_steps_:
+            return encode_in_windows(panel, self.n_steps_, self.pooling, run)
+        return run(panel)
+
     def feature_inputs(self, panel: Panel) -> dict:
         values = self._scaled_padded(panel)
         return build_inputs(self.backbone_name_, values, panel.lengths, within_length=True)

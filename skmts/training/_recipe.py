@@ -14,10 +14,10 @@ everywhere:
   ``callbacks`` (cloned for each fit), then the :func:`extra_callbacks`;
 * :func:`train_net`: a classifier or regressor net around a module (Ctrl-C: the net
   trained so far, with a warning; see :mod:`skmts.training._faults`);
-* :func:`infer`: skorch inference that leaves the global torch RNG as found;
 * :func:`batches` and :func:`run_batched`: a module over a dict of arrays, a batch at a
-  time, under ``torch.no_grad()`` (bfloat16 autocast on CUDA where asked); both retry
-  with half the batch size when CUDA runs out of memory;
+  time, under ``torch.no_grad()`` (bfloat16 autocast on CUDA where asked; no DataLoader,
+  so the global torch RNG is left as found); both retry with half the batch size when
+  CUDA runs out of memory; :func:`softmax` of the logits;
 * :func:`extra_callbacks`: a context in which every net trained also gets the given
   skorch callbacks (model selection's pruning and interrupt guard use it, so that no
   estimator parameter has to carry an Optuna trial through ``clone``).
@@ -45,10 +45,10 @@ __all__ = [
     "encode_labels",
     "extra_callbacks",
     "in_chunks",
-    "infer",
     "noop",
     "run_batched",
     "scale_targets",
+    "softmax",
     "split_indices",
     "take_rows",
     "train_net",
@@ -229,26 +229,11 @@ def scale_targets(y):
     return ((y2 - mean) / scale).astype(np.float32), mean, scale
 
 
-def infer(net, X, method, *, what="inference", setting="batch_size"):
-    """``net.<method>(X)`` leaving the global torch RNG as found.
-
-    Iterating a DataLoader draws a base seed from the global generator even without
-    shuffling, so prediction would otherwise advance the caller's RNG. On CUDA
-    out-of-memory the call is retried with half ``net.batch_size``, down to 1
-    (:func:`~skmts.training._faults.retry_on_oom`; ``what`` names it in messages,
-    ``setting`` the parameter to suggest).
-    """
-
-    def run(batch_size):
-        previous = net.batch_size
-        net.batch_size = batch_size
-        try:
-            with torch.random.fork_rng(devices=[]):
-                return getattr(net, method)(X)
-        finally:
-            net.batch_size = previous
-
-    return retry_on_oom(run, net.batch_size, what=what, setting=setting)
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float64 (rows sum to 1)."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
 
 
 def unscale_targets(pred, mean, scale, one_d: bool):

@@ -406,3 +406,40 @@ def test_frozen_imputer_backbone_end_to_end_and_frozen(data):
     modular = Pipeline([("emb", backbone), ("clf", clone(head))]).fit(X, y)
     frozen = EndToEndClassifier(backbone, head=head, freeze=True).fit(X, y)
     np.testing.assert_allclose(frozen.predict_proba(X), modular.predict_proba(X), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_fixed_length_backbone_predicts_longer_series_in_windows(data, freeze):
+    """A PyPOTS backbone fits one length; fine-tuned or frozen, series longer than the
+    longest in fit are encoded in windows, as the backbone's own ``transform`` does
+    (sktime's JapaneseVowels folds hold test series longer than every training one)."""
+    from skmts.representation._frozen import FrozenImputerTransformer
+
+    X, y = data
+    ragged = [X[i, : 8 + i % 3] for i in range(len(X))]  # fit: at most 10 steps
+    longer = [np.concatenate([X[i], X[i]])[: 10 + 4 * (i % 3)] for i in range(6)]  # 10-18
+    backbone = FrozenImputerTransformer("saits", {"d_model": 8, "n_heads": 2, "d_ffn": 16},
+                                        max_epochs=1, random_state=0)
+    head = LinearHeadClassifier(lr=5e-2, max_epochs=3, batch_size=16, random_state=0)
+    clf = EndToEndClassifier(backbone, head=head, freeze=freeze, random_state=0)
+    clf.fit(ragged, y)
+    assert clf.backbone_.n_steps_ == 10
+    proba = clf.predict_proba(longer)
+    assert proba.shape == (6, 2) and np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    # a series of at most n_steps_ is encoded as usual, whatever else is in the panel
+    alone = clf.predict_proba(longer[:1])
+    np.testing.assert_allclose(proba[:1], alone, rtol=1e-5, atol=1e-6)
+    feats = clf.transform(longer)
+    assert feats.shape == (6, clf.backbone_._n_features_out)
+    if freeze:
+        np.testing.assert_allclose(feats, clf.backbone_.transform(longer), rtol=1e-5, atol=1e-6)
+    else:
+        # the fine-tuned encoder with the backbone's weights gives the backbone's windows
+        net_encoder = clf.net_.module_.encoder
+        fresh = clf.backbone_.feature_module()
+        fresh.load_state_dict(net_encoder.state_dict())
+        np.testing.assert_allclose(
+            clf.backbone_.encode_with(fresh.eval(), clf._panel(longer), batch_size=4,
+                                      device="cpu"),
+            feats, rtol=1e-5, atol=1e-6)
