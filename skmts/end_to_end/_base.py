@@ -17,7 +17,6 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
-
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
