@@ -26,7 +26,8 @@ from ..heads import (
 )
 from ..heads._base import class_indices, scaled_targets
 from ..training._recipe import softmax, unscale_targets
-from ._base import _ATTRS_DOC, _FROM_PIPELINE_DOC, _PARAMS_DOC, BaseEndToEnd
+from ._base import BaseEndToEnd
+from ._docs import _ATTRS_DOC, _FROM_PIPELINE_DOC, _PARAMS_DOC
 
 __all__ = ["EndToEndClassifier", "EndToEndRegressor"]
 

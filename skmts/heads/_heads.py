@@ -24,14 +24,13 @@ from __future__ import annotations
 
 from ._base import (
     _MLP_CONSTRAINTS,
-    _MLP_DOC,
     _TRAINING_CONSTRAINTS,
-    _TRAINING_DOC,
     _HeadClassifier,
     _HeadRegressor,
     _LinearMixin,
     _MLPMixin,
 )
+from ._docs import _MLP_DOC, _TRAINING_DOC
 
 __all__ = [
     "LinearHeadClassifier",
