@@ -107,7 +107,7 @@ def _dmae(est, info, device):
 def _head(est, info, device):
     state = info["module"]
     module = est.build_module(int(est.n_features_in_), _n_outputs(est),
-                               standardize=_standardize_like(state, ""))
+                              standardize=_standardize_like(state, ""))
     n_classes = _n_outputs(est) if est._kind == "classifier" else None
     return _head_net(est._kind, module, est.training_params(),
                      batch_size=int(info["batch_size"]), device=device, n_classes=n_classes)
@@ -120,7 +120,7 @@ def _end_to_end(est, info, device):
     backbone = est.backbone_
     encoder = backbone.feature_module()
     head_module = head.build_module(int(backbone._n_features_out), _n_outputs(est),
-                                     standardize=_standardize_like(info["module"], "head."))
+                                    standardize=_standardize_like(info["module"], "head."))
     module = EncoderWithHead(encoder, head_module)
     recipe = head.training_params()
     if est.max_epochs is not None:

@@ -36,8 +36,7 @@ import numpy as np
 from ._quiet import import_pypots
 
 __all__ = ["BACKBONES", "RESERVED_PARAMS", "BackboneSpec", "build_pypots_model", "get_spec",
-           "spec_for_model",
-           "spec_key"]
+           "spec_for_model", "spec_key"]
 
 # parameters the estimator sets itself; a backbone_params entry for them is an error
 RESERVED_PARAMS = {
@@ -310,7 +309,8 @@ def build_pypots_model(
     for name in user:
         if name in RESERVED_PARAMS:
             raise ValueError(
-                f"backbone_params may not set {name!r} for {spec.name}: {RESERVED_PARAMS[name]}."
+                f"backbone_params may not set {name!r} for {spec.name}: "
+                f"{RESERVED_PARAMS[name]}."
             )
         if name not in accepted:
             options = sorted(accepted - set(RESERVED_PARAMS))

@@ -202,7 +202,7 @@ class BaseEndToEnd(BaseEstimator):
             logger.log(20 if self.verbose else 10, "%s: training the head on frozen features",
                        type(self).__name__)
             self.head_ = head.fit_from(backbone.encode_panel(bb_panel), y, start=start,
-                                   max_epochs=self.max_epochs)
+                                       max_epochs=self.max_epochs)
             self.n_epochs_ = self.head_.n_epochs_
         else:
             self._fit_joint(backbone, head, start, bb_panel, targets)
