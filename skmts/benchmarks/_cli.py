@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="missing, e2e and regression suites: only these missingness "
                              "settings (missing: complete mcar-0.1 mcar-0.3 block-0.1 "
                              "block-0.3; e2e and regression: complete mcar-0.3)")
+    parser.add_argument("--label-fractions", nargs="+", type=float, metavar="F",
+                        help="e2e suite: only these fractions of the training labels "
+                             "(default: 0.1 0.25 1; 0.25 with --quick)")
     parser.add_argument("--device", help="device for skmts estimators (default: theirs, 'auto')")
     parser.add_argument("--timeout", type=float, default=3600.0, metavar="SECONDS",
                         help="seconds one job may run before it is killed (default: %(default)s)")
@@ -87,6 +90,8 @@ def main(argv=None) -> int:
             datasets = tuple(_dataset_info(name).name for name in args.datasets)
         except ValueError as err:
             parser.error(str(err))
+    if args.label_fractions and not all(0 < f <= 1 for f in args.label_fractions):
+        parser.error(f"--label-fractions must be in (0, 1], got {args.label_fractions}")
     if args.seeds is not None and args.seeds < 1:
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
     results_dir = Path(args.results_dir)
@@ -98,6 +103,8 @@ def main(argv=None) -> int:
                            methods=tuple(args.methods) if args.methods else None,
                            backbones=tuple(args.backbones) if args.backbones else None,
                            settings=tuple(args.settings) if args.settings else None,
+                           label_fractions=(tuple(args.label_fractions)
+                                            if args.label_fractions else None),
                            device=args.device, workdir=str(results_dir))
     machine = machine_info()
     command = shlex.join(["python", "-m", "skmts.benchmarks", *argv])

@@ -74,20 +74,6 @@ def injected_mae(X_complete, X_missing, X_imputed) -> tuple[float, int, int]:
     return mae, int(errors.size + left), left
 
 
-def label_subset(y, fraction: float, seed: int) -> np.ndarray:
-    """Sorted indices of a stratified ``fraction`` of ``y``, at least one per class."""
-    y = np.asarray(y)
-    if fraction >= 1:
-        return np.arange(len(y))
-    rng = np.random.default_rng(seed)
-    picked = []
-    for cls in np.unique(y):
-        members = np.flatnonzero(y == cls)
-        k = max(1, int(round(fraction * len(members))))
-        picked.append(rng.choice(members, size=min(k, len(members)), replace=False))
-    return np.sort(np.concatenate(picked))
-
-
 def _length_params(name: str, *panels) -> dict:
     """``n_steps`` for a fixed-length (PyPOTS) backbone on ragged data: the longest series
     of train and test, as a user serving such series would set it. {} otherwise."""

@@ -100,10 +100,11 @@ ABLATION_VARIANTS = (
     ("global mean pooling", {"pooling": "mean", "layers": "last"}, True),
     ("pooling=meanmaxppv", {"pooling": "meanmaxppv"}, True),
     ("pooling=multiscale", {"pooling": "multiscale"}, True),
+    ("contrastive_weight=1", {"contrastive_weight": 1.0}, False),
 )
 TWIN = " (twin)"
 
-_ABLATED = ("alignment_weight", "patch_len", "n_conv_blocks", "mask_ratio", "mean_span",
+_ABLATED = ("alignment_weight", "contrastive_weight", "patch_len", "n_conv_blocks", "mask_ratio", "mean_span",
             "teacher_view", "pooling")
 # job functions live in _suites (their "module:function" is part of each job's
 # configuration hash, so moving them would make every stored result look undone)
@@ -121,6 +122,7 @@ class Options:
     methods: tuple | None = None
     backbones: tuple | None = None
     settings: tuple | None = None
+    label_fractions: tuple | None = None
     device: str | None = None
     workdir: str = "benchmark-results"
 
@@ -280,6 +282,8 @@ def _missing_variants(backbones, opts: Options, setting: str) -> list[tuple[str,
 def _plan_e2e(opts: Options) -> list[Job]:
     backbones = opts.backbones or E2E_BACKBONES
     fractions = QUICK_E2E_FRACTIONS if opts.quick else E2E_FRACTIONS
+    if opts.label_fractions:
+        fractions = tuple(opts.label_fractions)
     jobs = []
     for dataset in opts.datasets_for("e2e", E2E_DATASETS):
         for seed in range(opts.n_seeds("e2e")):

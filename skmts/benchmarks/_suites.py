@@ -14,9 +14,9 @@ from ._data import (
     _length_params,
     _n,
     injected_mae,
-    label_subset,
     load_setting,
 )
+from ..model_selection import labelled_subset
 from ..model_selection._objective import take as _take
 from ..model_selection._reference import interpolate_linear
 from ._methods import (
@@ -90,7 +90,7 @@ def e2e_job(job: dict) -> dict:
 
     seed, p = job["seed"], job["params"]
     X_train, y_train, X_test, y_test, _, _ = load_setting(job["dataset"], p["missing"], seed)
-    lab = label_subset(y_train, p["label_fraction"], seed)
+    lab = labelled_subset(y_train, p["label_fraction"], seed)
     X_lab, y_lab = _take(X_train, lab), y_train[lab]
     out = {"n_labelled": int(len(lab))}
     if p["kind"] == "minirocket":

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._contrastive import hierarchical_contrastive
 from ._encoder import SeriesEncoder, sinusoidal_positions
 
 __all__ = ["FeatureQuery", "DMAEModule", "DMAEFeatures", "dmae_losses"]
@@ -110,12 +111,18 @@ class DMAEModule(nn.Module):
         b, n, _ = h.shape
         return self.decoder(h).view(b, n * self.patch_len, self.n_channels)[:, :n_steps]
 
-    def forward(self, x, observed, valid, hidden, with_teacher: bool = True):
+    def forward(self, x, observed, valid, hidden, with_teacher: bool = True,
+                with_views: bool = False):
         observed = observed.to(torch.bool)
         valid = valid.to(torch.bool)
         visible = observed & ~hidden
         h = self.encoder(x * visible, visible, valid)  # (B, N, d)
         out = {"reconstruction": self.decode(h, x.shape[1])}
+        if with_views:  # the student on the complementary view too, with gradient
+            seen = observed & hidden
+            out["view_a"] = h
+            out["view_b"] = self.encoder(x * seen, seen, valid)
+            out["view_tokens"] = self.encoder.token_mask(valid)
         if with_teacher:
             tokens = self.encoder.token_mask(valid)
             out["latent_pred"] = self.feature_query(h, tokens)
@@ -179,7 +186,9 @@ def dmae_losses(out: dict, x, observed, valid, hidden) -> dict:
     * reconstruction: MSE over values that are hidden from the student and observed
       (a value missing in the input never enters a loss);
     * alignment: MSE between predicted and teacher latents over the tokens that hold
-      at least one hidden, observed value.
+      at least one hidden, observed value;
+    * contrastive (when the student also encoded the complementary view): TS2Vec's
+      hierarchical contrastive loss between the two views' tokens.
     """
     target = (observed.to(torch.bool) & hidden & valid[..., None]).to(x.dtype)
     err = (out["reconstruction"].float() - x.float()) ** 2
@@ -189,4 +198,7 @@ def dmae_losses(out: dict, x, observed, valid, hidden) -> dict:
         tokens = out["target_tokens"].to(x.dtype)  # (B, N)
         diff = ((out["latent_pred"].float() - out["latent_target"].float()) ** 2).mean(-1)
         losses["alignment"] = (diff * tokens).sum() / tokens.sum().clamp(min=1.0)
+    if "view_b" in out:
+        losses["contrastive"] = hierarchical_contrastive(out["view_a"], out["view_b"],
+                                                         out["view_tokens"])
     return losses

@@ -87,6 +87,10 @@ class DMAETransformer(BaseSeriesTransformer):
         Draw masks per channel (TST) rather than hide all channels of a patch at once.
     alignment_weight : float, default=1.0
         Weight of the latent alignment loss; 0 trains reconstruction only (no teacher).
+    contrastive_weight : float, default=0.0
+        Weight of a TS2Vec-style hierarchical contrastive loss between the student's
+        tokens of the two complementary views (the student then also encodes the
+        hidden values, with gradient); 0 leaves it out.
     teacher : {"ema", "shared"}, default="ema"
         The teacher's weights: an exponential moving average of the student's, or the
         student's own. Either way it runs without gradient.
@@ -232,6 +236,7 @@ class DMAETransformer(BaseSeriesTransformer):
         "mean_span": [Interval(Real, 1, None, closed="left")],
         "mask_per_channel": ["boolean"],
         "alignment_weight": [Interval(Real, 0, None, closed="left")],
+        "contrastive_weight": [Interval(Real, 0, None, closed="left")],
         "teacher": [StrOptions({"ema", "shared"})],
         "teacher_view": [StrOptions({"complement", "full"})],
         "ema_momentum": [Interval(Real, 0, 1, closed="left")],
@@ -263,6 +268,7 @@ class DMAETransformer(BaseSeriesTransformer):
         mean_span=2,
         mask_per_channel=False,
         alignment_weight=1.0,
+        contrastive_weight=0.0,
         teacher="ema",
         teacher_view="complement",
         ema_momentum=0.99,
@@ -292,6 +298,7 @@ class DMAETransformer(BaseSeriesTransformer):
         self.mean_span = mean_span
         self.mask_per_channel = mask_per_channel
         self.alignment_weight = alignment_weight
+        self.contrastive_weight = contrastive_weight
         self.teacher = teacher
         self.teacher_view = teacher_view
         self.ema_momentum = ema_momentum

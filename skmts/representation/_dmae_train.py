@@ -117,6 +117,7 @@ def build_net(est, panel: Panel, device: str, seed: int, valid: dict | None, ste
         mask_seed=seed,
         patch_len=est.patch_len_,
         mask_per_channel=bool(est.mask_per_channel),
+        contrastive_weight=float(est.contrastive_weight),
     )
 
 

@@ -79,7 +79,8 @@ class DMAENet(NeuralNet):
     """
 
     def __init__(self, *args, mask_ratio=0.15, mean_span=3.0, alignment_weight=1.0,
-                 mask_seed=0, patch_len=1, mask_per_channel=True, **kwargs):
+                 mask_seed=0, patch_len=1, mask_per_channel=True, contrastive_weight=0.0,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.mask_ratio = mask_ratio
         self.mean_span = mean_span
@@ -87,6 +88,7 @@ class DMAENet(NeuralNet):
         self.mask_seed = mask_seed
         self.patch_len = patch_len
         self.mask_per_channel = mask_per_channel
+        self.contrastive_weight = contrastive_weight
 
     def _generator(self, training: bool) -> torch.Generator:
         name = "_train_gen" if training else "_eval_gen"
@@ -114,7 +116,8 @@ class DMAENet(NeuralNet):
         hidden = self.draw_mask(x["x"].shape, self._generator(self.module_.training),
                                 x["x"].device)
         with autocast(self.device):
-            out = self.module_(**x, hidden=hidden, with_teacher=self.alignment_weight > 0)
+            out = self.module_(**x, hidden=hidden, with_teacher=self.alignment_weight > 0,
+                               with_views=self.contrastive_weight > 0)
         out["hidden"] = hidden
         return out
 
@@ -124,6 +127,8 @@ class DMAENet(NeuralNet):
         loss = losses["reconstruction"]
         if "alignment" in losses:
             loss = loss + self.alignment_weight * losses["alignment"]
+        if "contrastive" in losses:
+            loss = loss + self.contrastive_weight * losses["contrastive"]
         return loss
 
     def __getstate__(self):

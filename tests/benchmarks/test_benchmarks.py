@@ -194,6 +194,9 @@ def test_plans_cover_the_requested_grid():
         f"dmae-{k}-{h}" for k in ("modular", "e2e", "scratch") for h in ("linear", "mlp")}
     only = plan("e2e", Options(methods=("*-modular-*",), seeds=1))
     assert {j.method for j in only} == {"dmae-modular-linear", "dmae-modular-mlp"}
+    few = plan("e2e", Options(label_fractions=(0.1, 0.25), seeds=1))
+    assert {j.params["label_fraction"] for j in few} == {0.1, 0.25}
+    assert {j.key for j in few} < {j.key for j in plan("e2e", Options(seeds=1))}
     inference = plan("inference", Options())
     assert [(j.method, j.params["n_samples"]) for j in inference] == [
         ("dmae", 100_000), ("saits", 100_000)]
@@ -219,18 +222,6 @@ def test_ablation_plans_a_twin_for_each_architecture():
     assert "alignment_weight=0" + TWIN not in methods  # training-only: default's twin
     twin = methods["n_conv_blocks=0" + TWIN].params["dmae_params"]
     assert twin == {"n_conv_blocks": 0, "max_epochs": 0}
-
-
-def test_label_subset_is_stratified_with_one_per_class_at_least():
-    from skmts.benchmarks._data import label_subset
-
-    y = np.array(["a"] * 40 + ["b"] * 8 + ["c"] * 2)
-    idx = label_subset(y, 0.1, seed=0)
-    counts = {c: int((y[idx] == c).sum()) for c in "abc"}
-    assert counts == {"a": 4, "b": 1, "c": 1}
-    assert len(set(idx)) == len(idx)
-    np.testing.assert_array_equal(idx, label_subset(y, 0.1, seed=0))
-    assert len(label_subset(y, 1.0, seed=0)) == 50
 
 
 def test_interpolation_and_injected_mae():

@@ -48,6 +48,11 @@ def test_labelled_subset_is_stratified_and_nested():
     assert set(small) <= set(large)
     assert sorted(np.unique(y[small], return_counts=True)[1]) == [1, 3]
     assert len(labelled_subset(y, 1.0)) == 40
+    y3 = np.array(["a"] * 40 + ["b"] * 8 + ["c"] * 2)
+    idx = labelled_subset(y3, 0.1, 0)  # ceil per class, every class kept
+    assert {c: int((y3[idx] == c).sum()) for c in "abc"} == {"a": 4, "b": 1, "c": 1}
+    assert len(set(idx)) == len(idx)
+    np.testing.assert_array_equal(idx, labelled_subset(y3, 0.1, 0))
     with pytest.raises(ValueError, match=r"label fraction must be in \(0, 1\]; got 1.5"):
         labelled_subset(y, 1.5)
 

@@ -251,3 +251,45 @@ def test_multiscale_pooling_is_max_over_halves_and_quarters_of_the_valid_steps()
     # a series shorter than 4 steps: empty quarters give 0, never -inf
     short = masked_pool(h[:, :2], torch.tensor([[True, True]]), "multiscale")
     assert torch.isfinite(short).all()
+
+
+def test_contrastive_loss_rewards_matching_views_and_ignores_padding():
+    from skmts.nn._contrastive import hierarchical_contrastive
+
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(5, 9, 8, generator=g)
+    valid = torch.ones(5, 9, dtype=torch.bool)
+    valid[1, 6:] = False
+    near = z + 0.05 * torch.randn(5, 9, 8, generator=g)
+    far = torch.randn(5, 9, 8, generator=g)
+    assert hierarchical_contrastive(z, near, valid) < hierarchical_contrastive(z, far, valid)
+    # what sits at padded tokens changes nothing, and gets no gradient
+    junk = z.clone()
+    junk[1, 6:] = 1e3
+    junk.requires_grad_(True)
+    loss = hierarchical_contrastive(junk, near, valid)
+    torch.testing.assert_close(loss, hierarchical_contrastive(z, near, valid))
+    loss.backward()
+    assert torch.isfinite(junk.grad).all() and junk.grad[1, 6:].abs().sum() == 0
+
+
+def test_contrastive_views_are_the_complementary_student_passes(monkeypatch):
+    module = _module()
+    x, observed, valid = _batch()
+    hidden = geometric_span_mask(x.shape, 0.3, 3.0, generator=torch.Generator().manual_seed(0))
+    seen = []
+    forward = module.encoder.forward
+
+    def spy(x_in, obs_in, valid_in, **kw):
+        seen.append((obs_in.clone(), kw.get("teacher", False)))
+        return forward(x_in, obs_in, valid_in, **kw)
+
+    monkeypatch.setattr(module.encoder, "forward", spy)
+    out = module(x, observed, valid, hidden, with_teacher=False, with_views=True)
+    assert [t for _, t in seen] == [False, False]  # both student passes, with gradient
+    assert torch.equal(seen[0][0], observed & ~hidden)
+    assert torch.equal(seen[1][0], observed & hidden)
+    losses = dmae_losses(out, x, observed, valid, hidden)
+    assert set(losses) == {"reconstruction", "contrastive"}
+    losses["contrastive"].backward()
+    assert module.encoder.project.weight.grad.abs().sum() > 0

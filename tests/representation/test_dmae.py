@@ -87,6 +87,19 @@ def test_training_reduces_the_loss():
     assert losses[-1] < 0.7 * losses[0]
 
 
+def test_contrastive_term_trains_on_ragged_partially_observed_series(ragged):
+    ragged = [s.copy() for s in ragged]
+    ragged[2][3:6, 1] = np.nan
+    params = {**TINY, "contrastive_weight": 1.0, "max_epochs": 3}
+    est = DMAETransformer(**params).fit(ragged)
+    assert np.isfinite(est.history_[:, "train_loss"]).all()
+    a = est.transform(ragged)
+    np.testing.assert_allclose(a, DMAETransformer(**params).fit(ragged).transform(ragged),
+                               rtol=1e-5, atol=1e-6)
+    without = DMAETransformer(**{**params, "contrastive_weight": 0.0}).fit(ragged)
+    assert not np.allclose(a, without.transform(ragged))  # the term changes the training
+
+
 def test_history_and_early_stopping(panel):
     est = DMAETransformer(**{**TINY, "max_epochs": 30, "patience": 1, "lr": 1e-6,
                              "validation_fraction": 0.2}).fit(panel)
