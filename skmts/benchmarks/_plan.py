@@ -101,6 +101,9 @@ ABLATION_VARIANTS = (
     ("pooling=meanmaxppv", {"pooling": "meanmaxppv"}, True),
     ("pooling=multiscale", {"pooling": "multiscale"}, True),
     ("contrastive_weight=1", {"contrastive_weight": 1.0}, False),
+    ("contrastive_weight=1, pooling=multiscale",
+     {"contrastive_weight": 1.0, "pooling": "multiscale"}, True),
+    ("n_conv_blocks=6", {"n_conv_blocks": 6}, True),
 )
 TWIN = " (twin)"
 

@@ -54,7 +54,10 @@ class DMAEModule(nn.Module):
       (LayerNorm without parameters) so their scale cannot collapse;
     * the teacher runs without gradient: the student's own weights (``teacher="shared"``)
       or an exponential moving average of them (``teacher="ema"``), in both cases with
-      BatchNorm statistics frozen so its input never pollutes them.
+      BatchNorm statistics frozen so its input never pollutes them;
+    * with ``with_views=True`` the student also encodes the complementary view (with
+      gradient): ``view_a``, ``view_b`` and ``view_tokens`` feed the contrastive loss of
+      :func:`dmae_losses`.
 
     ``features(x, observed, valid, pooling, layers)`` pools the student's latents of
     the whole series into one vector per series.
