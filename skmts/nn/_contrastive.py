@@ -40,7 +40,8 @@ def _contrast(z: torch.Tensor, valid: torch.Tensor, half: int):
 
 
 def _level(z1, z2, valid, temporal: bool):
-    """Instance (and temporal) contrast of one level; (loss, weight) per kind averaged."""
+    """Mean of the instance (and temporal) contrast losses of one level; None when
+    neither had a row to contrast."""
     b, n, _ = z1.shape
     parts = []
     # instance: per position, the 2B tokens of both views
@@ -84,8 +85,11 @@ def hierarchical_contrastive(z1: torch.Tensor, z2: torch.Tensor,
     >>> bool(same < other)
     True
     """
-    z1, z2 = z1.float(), z2.float()
-    valid = valid.to(torch.bool)
+    with torch.autocast(z1.device.type, enabled=False):  # float32: masks stay finite
+        return _hierarchical(z1.float(), z2.float(), valid.to(torch.bool))
+
+
+def _hierarchical(z1, z2, valid):
     levels = []
     while True:
         n = z1.shape[1]
