@@ -108,8 +108,7 @@ ABLATION_VARIANTS = (
 TWIN = " (twin)"
 
 _ABLATED = ("alignment_weight", "contrastive_weight", "patch_len", "n_conv_blocks",
-            "mask_ratio", "mean_span",
-            "teacher_view", "pooling")
+            "mask_ratio", "mean_span", "teacher_view", "pooling")
 # job functions live in _suites (their "module:function" is part of each job's
 # configuration hash, so moving them would make every stored result look undone)
 _TARGET = "skmts.benchmarks._suites:"

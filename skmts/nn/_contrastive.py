@@ -26,7 +26,7 @@ __all__ = ["hierarchical_contrastive"]
 def _contrast(z: torch.Tensor, valid: torch.Tensor, half: int):
     """Cross-entropy of each valid row of ``z @ z.T`` towards its twin ``half`` rows
     away, over the valid columns other than itself. ``z`` is (G, 2M, d), ``valid``
-    (G, 2M). Returns the summed loss and the number of rows that entered it."""
+    (G, 2M). Returns the mean loss and the number of rows that entered it."""
     sim = torch.matmul(z, z.transpose(1, 2))  # (G, 2M, 2M)
     n = z.shape[1]
     eye = torch.eye(n, dtype=torch.bool, device=z.device)
@@ -36,12 +36,21 @@ def _contrast(z: torch.Tensor, valid: torch.Tensor, half: int):
     pos = logp.gather(-1, twin.expand(z.shape[0], n)[..., None]).squeeze(-1)  # (G, 2M)
     # a row enters when it and its twin are valid and it has a negative to compare with
     rows = valid & valid[:, twin] & (valid.sum(-1, keepdim=True) > 2)
-    return -(pos.masked_fill(~rows, 0.0)).sum(), rows.sum()
+    count = rows.sum()
+    return -(pos.masked_fill(~rows, 0.0)).sum() / count.clamp(min=1), count
+
+
+def _mean_present(parts):
+    """Mean of the ``(loss, count)`` parts whose count is above 0, and how many those
+    are; tensors throughout, so the training step never waits on the device."""
+    values = torch.stack([loss for loss, _ in parts])
+    present = torch.stack([count > 0 for _, count in parts]).to(values.dtype)
+    return (values * present).sum() / present.sum().clamp(min=1), present.sum()
 
 
 def _level(z1, z2, valid, temporal: bool):
-    """Mean of the instance (and temporal) contrast losses of one level; None when
-    neither had a row to contrast."""
+    """Mean of the instance (and temporal) contrast losses of one level, and how many
+    of them had a row to contrast."""
     b, n, _ = z1.shape
     parts = []
     # instance: per position, the 2B tokens of both views
@@ -52,10 +61,7 @@ def _level(z1, z2, valid, temporal: bool):
         zt = torch.cat([z1, z2], dim=1)  # (B, 2N, d)
         vt = torch.cat([valid, valid], dim=1)
         parts.append(_contrast(zt, vt, n))
-    losses = [s / c.clamp(min=1) for s, c in parts if c > 0]
-    if not losses:
-        return None
-    return torch.stack(losses).mean()
+    return _mean_present(parts)
 
 
 def hierarchical_contrastive(z1: torch.Tensor, z2: torch.Tensor,
@@ -93,9 +99,7 @@ def _hierarchical(z1, z2, valid):
     levels = []
     while True:
         n = z1.shape[1]
-        loss = _level(z1, z2, valid, temporal=n > 1)
-        if loss is not None:
-            levels.append(loss)
+        levels.append(_level(z1, z2, valid, temporal=n > 1))
         if n <= 1:
             break
         # max-pool by 2 over valid tokens; a pooled token is valid when either was
@@ -103,6 +107,4 @@ def _hierarchical(z1, z2, valid):
                                2, ceil_mode=True).transpose(1, 2) for z in (z1, z2))
         valid = F.max_pool1d(valid[:, None].float(), 2, ceil_mode=True)[:, 0] > 0
         z1, z2 = (z.masked_fill(~valid[..., None], 0.0) for z in (z1, z2))
-    if not levels:
-        return z1.sum() * 0.0
-    return torch.stack(levels).mean()
+    return _mean_present(levels)[0]

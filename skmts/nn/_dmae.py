@@ -121,13 +121,13 @@ class DMAEModule(nn.Module):
         visible = observed & ~hidden
         h = self.encoder(x * visible, visible, valid)  # (B, N, d)
         out = {"reconstruction": self.decode(h, x.shape[1])}
+        tokens = self.encoder.token_mask(valid)
         if with_views:  # the student on the complementary view too, with gradient
             seen = observed & hidden
             out["view_a"] = h
             out["view_b"] = self.encoder(x * seen, seen, valid)
-            out["view_tokens"] = self.encoder.token_mask(valid)
+            out["view_tokens"] = tokens
         if with_teacher:
-            tokens = self.encoder.token_mask(valid)
             out["latent_pred"] = self.feature_query(h, tokens)
             target = observed & hidden & valid[..., None]
             out["target_tokens"] = self.encoder.token_mask(target.any(-1))  # (B, N)
