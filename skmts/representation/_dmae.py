@@ -46,12 +46,13 @@ class DMAETransformer(BaseSeriesTransformer):
     values only). After training, each series is encoded whole and its latents are
     pooled over observed, unpadded positions into one feature vector.
 
-    Two departures from the paper's point-token design are defaults because they won
-    the ablation in ``docs/benchmarks.md`` (each can be switched off): a stem of
-    residual dilated convolutions (TS2Vec's blocks) sees local shape before the
-    Transformer, and ``patch_len`` consecutive steps form one token, with masks drawn
-    over whole patches. ``patch_len=1, n_conv_blocks=0, mask_ratio=0.15, mean_span=3``
-    is the paper's tokenisation and masking.
+    Three departures from the paper's design are defaults because they won the
+    ablation in ``docs/benchmarks.md`` (each can be switched off): a stem of residual
+    dilated convolutions (TS2Vec's blocks) sees local shape before the Transformer;
+    ``patch_len`` consecutive steps form one token, with masks drawn over whole
+    patches; and a TS2Vec-style contrastive loss ties the student's latents of the two
+    complementary views together. ``patch_len=1, n_conv_blocks=0, mask_ratio=0.15,
+    mean_span=3, contrastive_weight=0`` is the paper's recipe.
 
     Missing values (NaN) are allowed anywhere: they are never shown to the encoder as
     values (a mask channel marks them) and never enter a loss. Series may have
@@ -87,10 +88,11 @@ class DMAETransformer(BaseSeriesTransformer):
         Draw masks per channel (TST) rather than hide all channels of a patch at once.
     alignment_weight : float, default=1.0
         Weight of the latent alignment loss; 0 trains reconstruction only (no teacher).
-    contrastive_weight : float, default=0.0
+    contrastive_weight : float, default=1.0
         Weight of a TS2Vec-style hierarchical contrastive loss between the student's
-        tokens of the two complementary views (the student then also encodes the
-        hidden values, with gradient); 0 leaves it out.
+        tokens of the two complementary views (the student also encodes the hidden
+        values, with gradient: one more student pass per batch); 0 leaves it out, as
+        the paper does.
     teacher : {"ema", "shared"}, default="ema"
         The teacher's weights: an exponential moving average of the student's, or the
         student's own. Either way it runs without gradient.
@@ -268,7 +270,7 @@ class DMAETransformer(BaseSeriesTransformer):
         mean_span=2,
         mask_per_channel=False,
         alignment_weight=1.0,
-        contrastive_weight=0.0,
+        contrastive_weight=1.0,
         teacher="ema",
         teacher_view="complement",
         ema_momentum=0.99,

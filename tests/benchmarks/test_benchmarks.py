@@ -207,7 +207,7 @@ def test_ablation_folds_variants_equal_to_the_defaults():
 
     labels = [label for label, _, _ in ablation_variants()]
     assert labels[0] == "default"
-    assert {"alignment_weight=0", "paper tokens and masks", "n_conv_blocks=0"} <= set(labels)
+    assert {"alignment_weight=0", "paper design", "n_conv_blocks=0"} <= set(labels)
     # exactly one of the two mask ratios repeats the default and is folded
     assert ("mask_ratio=0.4" in labels) != ("mask_ratio=0.6" in labels)
     assert len(labels) == len(ABLATION_VARIANTS) - 1
