@@ -45,6 +45,8 @@ exclude_patterns = [
     "_build",
     "Thumbs.db",
     ".DS_Store",
+    # the raw JSON-lines results behind benchmarks.md's tables: data, not documents
+    "benchmark-data",
     # sphinx-gallery writes these next to the generated pages; they are not documents
     "auto_examples/*.ipynb",
     "auto_examples/*.py",
