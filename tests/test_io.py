@@ -157,7 +157,7 @@ def _end_to_end_cases(frozen):
         "joint-frozen-pypots": (EndToEndClassifier(FrozenEstimator(frozen["brits"]), "mlp",
                                                    max_epochs=1, random_state=0), "y"),
         "joint-regressor": (EndToEndRegressor(_dmae(), LinearHeadRegressor(**HEAD),
-                                              random_state=0), "y_reg"),
+                                              backbone_mode="eval", random_state=0), "y_reg"),
         "freeze-fitted-head": (EndToEndRegressor(
             FrozenEstimator(frozen["saits"]), FrozenEstimator(fitted_head), freeze=True,
             max_epochs=1, random_state=0), "y_reg"),
@@ -185,6 +185,7 @@ def test_end_to_end_round_trip(case, frozen, data, tmp_path):
     else:
         assert loaded.net_.batch_size == est.net_.batch_size
         assert loaded.net_.module_.training is False
+        assert loaded.net_.module_.encoder_eval == (est.backbone_mode == "eval")
     # a loaded estimator refits like the saved one (its FrozenEstimator parts included)
     clone(loaded).set_params(max_epochs=1).fit(X, y if target == "y" else y_reg)
 

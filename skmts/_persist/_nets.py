@@ -114,14 +114,12 @@ def _head(est, info, device):
 
 
 def _end_to_end(est, info, device):
-    from ..nn._heads import EncoderWithHead
-
     head = est._make_head()  # the head's architecture and recipe, as in fit
     backbone = est.backbone_
     encoder = backbone.feature_module()
     head_module = head.build_module(int(backbone._n_features_out), _n_outputs(est),
                                     standardize=_standardize_like(info["module"], "head."))
-    module = EncoderWithHead(encoder, head_module)
+    module = est._encoder_with_head(encoder, head_module)
     recipe = head.training_params()
     if est.max_epochs is not None:
         recipe["max_epochs"] = est.max_epochs

@@ -52,19 +52,21 @@ class BaseEndToEnd(BaseEstimator):
         "freeze": ["boolean"],
         "max_epochs": [Interval(Integral, 0, None, closed="left"), None],
         "backbone_lr": [Interval(Real, 0, None, closed="neither"), None],
+        "backbone_mode": [StrOptions({"train", "eval"})],
         "callbacks": [list, None],
         **RUNTIME_CONSTRAINTS,
     }
 
     def __init__(self, backbone, head="linear", *, pretrain=True, freeze=False,
-                 max_epochs=None, backbone_lr=None, callbacks=None, device="auto",
-                 random_state=None, verbose=0):
+                 max_epochs=None, backbone_lr=None, backbone_mode="train", callbacks=None,
+                 device="auto", random_state=None, verbose=0):
         self.backbone = backbone
         self.head = head
         self.pretrain = pretrain
         self.freeze = freeze
         self.max_epochs = max_epochs
         self.backbone_lr = backbone_lr
+        self.backbone_mode = backbone_mode
         self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
@@ -227,7 +229,12 @@ class BaseEndToEnd(BaseEstimator):
                 head_module = copy.deepcopy(start.net_.module_)
             else:
                 head_module = head.make_module(backbone._n_features_out, n_out, features)
-            return EncoderWithHead(encoder, head_module)
+            return self._encoder_with_head(encoder, head_module)
+
+    def _encoder_with_head(self, encoder, head_module):
+        """The joint module, ``backbone_mode`` applied (also used when it is loaded)."""
+        return EncoderWithHead(encoder, head_module,
+                               encoder_eval=self.backbone_mode == "eval")
 
     def _fit_joint(self, backbone, head, start, panel: Panel, targets) -> None:
         device = resolve_device(self.device)

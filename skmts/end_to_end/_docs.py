@@ -44,6 +44,15 @@ _PARAMS_DOC = """backbone : BaseSeriesTransformer or FrozenEstimator
     backbone_lr : float or None, default=None
         Learning rate of the backbone's parameters during joint training (a separate
         optimizer parameter group); None uses one tenth of the head's ``lr``.
+    backbone_mode : {{"train", "eval"}}, default="train"
+        The mode of the backbone's layers during joint training. "train": dropout
+        on, BatchNorm normalising with batch statistics and updating its running
+        ones, as in pretraining. "eval": dropout off and BatchNorm on its running
+        statistics, frozen (as ``transform`` computes the features), while the
+        backbone's weights still train; the head then trains on the features its
+        standardisation statistics were computed on. On small panels, whose
+        fine-tuning "train" can make unstable, try "eval" with a lower
+        ``backbone_lr``. Ignored with ``freeze=True``.
     callbacks : list or None, default=None
         Extra skorch callbacks for the training on the labels (joint, or of the
         head alone with ``freeze=True``): callback instances (e.g.

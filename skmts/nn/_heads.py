@@ -131,12 +131,24 @@ class EncoderWithHead(nn.Module):
     ``(B, n_features)``); ``head`` maps those features to ``(B, n_out)``. The two
     sub-modules are named ``encoder`` and ``head`` so that optimizer parameter
     groups can address them as ``"encoder.*"`` and ``"head.*"``.
+
+    ``encoder_eval=True`` keeps the encoder in eval mode whatever mode the whole
+    module is set to (no dropout; BatchNorm normalises with, and does not update, its
+    running statistics), so that fine-tuning sees the features the head's
+    standardisation was computed on; its weights still train.
     """
 
-    def __init__(self, encoder: nn.Module, head: nn.Module):
+    def __init__(self, encoder: nn.Module, head: nn.Module, encoder_eval: bool = False):
         super().__init__()
         self.encoder = encoder
         self.head = head
+        self.encoder_eval = encoder_eval
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.encoder_eval:
+            self.encoder.eval()
+        return self
 
     def forward(self, **inputs):
         return self.head(self.encoder(**inputs))  # (B, n_features) -> (B, n_out)

@@ -443,3 +443,36 @@ def test_fixed_length_backbone_predicts_longer_series_in_windows(data, freeze):
             clf.backbone_.encode_with(fresh.eval(), clf._panel(longer), batch_size=4,
                                       device="cpu"),
             feats, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_backbone_mode_sets_the_encoders_mode_during_fine_tuning(data, mode):
+    X, y = data
+    backbone = _dmae().fit(X)
+    clf = EndToEndClassifier(backbone, head=LinearHeadClassifier(**HEAD), backbone_lr=1e-2,
+                             backbone_mode=mode, random_state=0).fit(X, y)
+    encoder = backbone.net_.module_.encoder
+    tuned = clf.net_.module_.encoder.encoder
+    means = [(n, b) for n, b in encoder.named_buffers() if n.endswith("running_mean")]
+    assert means  # the DMAE encoder has BatchNorm layers
+    tuned_buffers = dict(tuned.named_buffers())
+    same_stats = all(torch.equal(tuned_buffers[n], b) for n, b in means)
+    # "eval" keeps BatchNorm on the backbone's running statistics; "train" updates them
+    assert same_stats == (mode == "eval")
+    tuned_params = dict(tuned.named_parameters())
+    assert any(not torch.equal(tuned_params[n], p) for n, p in encoder.named_parameters())
+    assert not clf.net_.module_.training  # eval mode after fit, whatever backbone_mode
+
+
+def test_backbone_mode_is_validated(data):
+    X, y = data
+    with pytest.raises(ValueError, match="backbone_mode"):
+        EndToEndClassifier(TinyBackbone(), backbone_mode="frozen").fit(X, y)
+
+
+def test_encoder_with_head_keeps_its_encoder_in_eval_mode():
+    module = EncoderWithHead(nn.Dropout(0.5), nn.Identity(), encoder_eval=True).train()
+    assert module.training and module.head.training and not module.encoder.training
+    x = torch.ones(4, 3)
+    assert torch.equal(module(input=x), x)
+    assert EncoderWithHead(nn.Dropout(0.5), nn.Identity()).train().encoder.training
