@@ -51,8 +51,9 @@ _PARAMS_DOC = """backbone : BaseSeriesTransformer or FrozenEstimator
         statistics, frozen (as ``transform`` computes the features), while the
         backbone's weights still train; the head then trains on the features its
         standardisation statistics were computed on. On small panels, whose
-        fine-tuning "train" can make unstable, try "eval" with a lower
-        ``backbone_lr``. Ignored with ``freeze=True``.
+        fine-tuning "train" can make unstable, try "eval" with a head that trains
+        for its whole ``max_epochs`` (``validation_fraction=0.0, patience=None``).
+        Ignored with ``freeze=True``.
     callbacks : list or None, default=None
         Extra skorch callbacks for the training on the labels (joint, or of the
         head alone with ``freeze=True``): callback instances (e.g.
